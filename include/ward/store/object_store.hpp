@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ward::store {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Where bytes live. Every backend (file, sftp, s3) holds the same layout of immutable objects,
+// named by '/'-separated relative paths. Encryption, audit and retry are layers above this
+// interface, never branches inside a backend.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  [[nodiscard]] virtual std::string url() const = 0;
+
+  // Writes `name` only if it does not exist yet; false when another writer got there first.
+  // Durable when it returns true.
+  virtual bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) = 0;
+
+  struct PutRequest {
+    std::string name;
+    Bytes data;
+  };
+  // Many puts with one durability barrier for the whole batch (rewrap of thousands of small
+  // objects must not sync twice per object). Returns, per request, whether it was written.
+  virtual std::vector<bool> put_batch(const std::vector<PutRequest>& requests);
+
+  // nullopt when the object does not exist.
+  virtual std::optional<Bytes> get(const std::string& name) = 0;
+
+  // Every object name below `prefix` (recursive), sorted. `prefix` ends at a '/' boundary
+  // or is empty for the whole store.
+  virtual std::vector<std::string> list(const std::string& prefix) = 0;
+
+  // Removes the object; removing a missing object is not an error.
+  virtual void remove(const std::string& name) = 0;
+  // Removes many objects with one durability barrier.
+  virtual void remove_batch(const std::vector<std::string>& names);
+
+  // Whether put_if_absent is atomic on this backend (some S3 servers ignore If-None-Match).
+  // The keyring uses the suffix-and-rule fallback of DESIGN.md where it is not.
+  [[nodiscard]] virtual bool atomic_put_if_absent() const { return true; }
+
+  // Creates the store's root if needed; false if it already holds objects.
+  virtual bool create() = 0;
+  // Whether the root exists and is reachable; throws Error(unreachable) when it cannot tell.
+  virtual bool exists() = 0;
+};
+
+// Opens a store by URL (`file:///path` or a bare path). Throws Error(usage) for a malformed
+// or unsupported URL. The one list of backends lives in registry.cpp.
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url);
+
+// Checks that an object name is a clean relative path (no '..', no leading '/', no empty
+// segments, no NUL); backends call it before touching a path.
+void validate_object_name(const std::string& name);
+
+}  // namespace ward::store
