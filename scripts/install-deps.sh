@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages ward needs to build, test and document itself.
+# Idempotent: when every package is already installed it touches nothing (no apt-get update).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libcli11-dev libssl-dev libssh2-1-dev libcurl4-openssl-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev catch2 libzstd-dev libargon2-dev libzxcvbn-dev libcrypt-dev
+  mandoc groff-base bash-completion zsh fish openssl git
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PACKAGES[@]} packages already installed" >&2
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+
+SUDO=()
+if ((EUID != 0)); then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "install-deps: error: not root and sudo is not available; run as root" >&2
+    exit 1
+  fi
+  SUDO=(sudo)
+fi
+
+APT=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
+"${SUDO[@]}" "${APT[@]}" update
+"${SUDO[@]}" "${APT[@]}" install -y --no-install-recommends "${missing[@]}"
