@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# THE test command: install dependencies, configure, build, and run every test with ctest.
+# Exits with ctest's status, and refuses to report success when ctest ran no tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install-deps.sh
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build
+
+log=$(mktemp "${TMPDIR:-/tmp}/ward-ctest.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
+rc=0
+ctest --test-dir build --output-on-failure -j2 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
+
+if grep -q "No tests were found" "$log" || grep -qE "tests failed out of 0\b" "$log"; then
+  echo "test.sh: error: ctest found no tests; refusing to report success" >&2
+  exit 1
+fi
+if ! grep -q "tests passed" "$log"; then
+  echo "test.sh: error: ctest printed no summary line; refusing to report success" >&2
+  ((rc != 0)) || rc=1
+fi
+exit "$rc"
