@@ -10,7 +10,7 @@
 namespace ward::crypto {
 
 // How a secret is generated: `length=32,classes=ulds,exclude=0OIl1` or a preset name
-// (`default`, `alnum`, `hex`, `pin`, `passphrase`... see generation_presets()).
+// (`default`, `alnum`, `hex`, `pin`; see generation_presets()).
 struct GenerationPolicy {
   std::size_t length = 32;
   bool upper = true;
@@ -18,6 +18,8 @@ struct GenerationPolicy {
   bool digits = true;
   bool symbols = true;
   std::string exclude;  // characters never used
+  // When set, replaces the four classes with one fixed alphabet (the `hex` preset).
+  std::string custom_alphabet;
   // Every enabled class appears at least once (sampled without bias, then shuffled).
   bool require_each_class = true;
 
@@ -27,7 +29,10 @@ struct GenerationPolicy {
   [[nodiscard]] double entropy_bits() const;
 };
 
-SecretBytes generate_secret(const GenerationPolicy& policy);
+// The preset names GenerationPolicy::parse accepts, for help text and completion.
+std::vector<std::string> generation_presets();
+
+SecretBytes generate_secret(const GenerationPolicy& policy);  // throws Error(usage)
 
 // The strength policy applied to user-supplied secrets and `ward passwd check`.
 struct StrengthPolicy {
