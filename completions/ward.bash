@@ -1,0 +1,164 @@
+# bash completion for ward(1)                                    -*- shell-script -*-
+# Installed as /usr/share/bash-completion/completions/ward.
+
+_ward_groups="init key cred passwd audit store ns"
+_ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --version -h --help"
+
+# Subcommands of each group.
+_ward_subcommands() {
+    case $1 in
+        key) echo "status rotate rewrap retire add-unlock remove-unlock" ;;
+        cred) echo "add get show list rotate revoke exec generate" ;;
+        passwd) echo "hash verify check" ;;
+        audit) echo "log verify checkpoint" ;;
+        store) echo "info verify" ;;
+        ns) echo "list create destroy" ;;
+    esac
+}
+
+# Flags of one command ("init", or "group subcommand").
+_ward_command_flags() {
+    local secret="--secret-stdin --secret-file --secret-env --prompt --generate --policy"
+    case $1 in
+        init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory" ;;
+        "key status") echo "--check --max-age" ;;
+        "key rotate") echo "--master" ;;
+        "key add-unlock") echo "--new-key-file --new-passphrase-file" ;;
+        "cred add") echo "--type --field --field-file $secret --secret-field --rotate-every --allow-weak" ;;
+        "cred get") echo "--field --version" ;;
+        "cred show") echo "--version" ;;
+        "cred rotate") echo "$secret --allow-weak" ;;
+        "cred revoke") echo "--version --purge" ;;
+        "cred exec") echo "--env --" ;;
+        "cred generate") echo "--policy" ;;
+        "passwd hash") echo "--cost" ;;
+        "passwd check") echo "--min-length --min-entropy" ;;
+        "audit log") echo "--since --action --target" ;;
+        "audit verify") echo "--checkpoint" ;;
+        "ns destroy") echo "--yes" ;;
+    esac
+    echo "-h --help"
+}
+
+# Options that take a value, before (global) and after the command word.
+_ward_global_takes_arg() {
+    case $1 in
+        --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd) return 0 ;;
+    esac
+    return 1
+}
+_ward_command_takes_arg() {
+    case $1 in
+        --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
+            --kdf-memory | --max-age | --new-key-file | --new-passphrase-file | --type | --field | \
+            --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
+            --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \
+            --checkpoint) return 0 ;;
+    esac
+    return 1
+}
+
+_ward() {
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local prev=${COMP_WORDS[COMP_CWORD - 1]}
+    local group="" sub="" i word
+
+    # Walk the words before the cursor: global options, then group, then subcommand.
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        if [[ -z $group ]]; then
+            if _ward_global_takes_arg "$word"; then
+                ((i++))
+            elif [[ $word != -* ]]; then
+                group=$word
+            fi
+        elif [[ $word == -- && $group == cred && $sub == exec ]]; then
+            # After `cred exec NAME --`: complete the command to run.
+            local j=$((i + 1))
+            if ((COMP_CWORD == j)); then
+                mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+            else
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            fi
+            return 0
+        elif _ward_command_takes_arg "$word"; then
+            ((i++))
+        elif [[ -z $sub && $word != -* && -n $(_ward_subcommands "$group") ]]; then
+            sub=$word
+        fi
+    done
+
+    # Values of options.
+    case $prev in
+        --key-file | --passphrase-file | --config | --new-key-file | --new-passphrase-file | \
+            --secret-file | --checkpoint)
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+            compopt -o filenames 2>/dev/null
+            return 0
+            ;;
+        --field-file)
+            if [[ $cur == *=* ]]; then
+                mapfile -t COMPREPLY < <(compgen -f -- "${cur#*=}")
+                compopt -o filenames 2>/dev/null
+            fi
+            return 0
+            ;;
+        --log-format)
+            mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
+            return 0
+            ;;
+        --type)
+            mapfile -t COMPREPLY < <(compgen -W "postgres mysql ssh https api-key generic" -- "$cur")
+            return 0
+            ;;
+        --policy)
+            mapfile -t COMPREPLY < <(compgen -W "default alnum hex pin length= classes= exclude=" -- "$cur")
+            compopt -o nospace 2>/dev/null
+            return 0
+            ;;
+        --secret-env)
+            mapfile -t COMPREPLY < <(compgen -v -- "$cur")
+            return 0
+            ;;
+        --store)
+            mapfile -t COMPREPLY < <(compgen -W "file:// sftp:// s3://" -- "$cur")
+            compopt -o nospace 2>/dev/null
+            return 0
+            ;;
+        --ns | --passphrase-fd | --kdf-memory | --max-age | --field | --secret-field | \
+            --rotate-every | --version | --env | --cost | --min-length | --min-entropy | --since | \
+            --action | --target)
+            # Free-form values (`--version` before a group prints the version and takes none).
+            [[ -n $group || $prev != --version ]] && return 0
+            ;;
+    esac
+
+    if [[ -z $group ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$_ward_global_flags" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_ward_groups" -- "$cur")
+        fi
+        return 0
+    fi
+
+    local subs
+    subs=$(_ward_subcommands "$group")
+    if [[ -n $subs && -z $sub ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "-h --help" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
+        fi
+        return 0
+    fi
+
+    local command=$group
+    [[ -n $sub ]] && command="$group $sub"
+    if [[ $cur == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(_ward_command_flags "$command")" -- "$cur")
+    fi
+    return 0
+}
+
+complete -F _ward ward

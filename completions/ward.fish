@@ -1,0 +1,169 @@
+# fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
+
+set -l groups init key cred passwd audit store ns
+set -l key_subs status rotate rewrap retire add-unlock remove-unlock
+set -l cred_subs add get show list rotate revoke exec generate
+set -l passwd_subs hash verify check
+set -l audit_subs log verify checkpoint
+set -l store_subs info verify
+set -l ns_subs list create destroy
+
+# True when the command line has GROUP and, if given, SUB as its command words.
+function __ward_using
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l words
+    set -l skip 0
+    for t in $tokens
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --store --ns --log-format --config --key-file --passphrase-file --passphrase-fd
+                if test (count $words) -eq 0
+                    set skip 1
+                end
+            case '-*'
+            case '*'
+                if test (count $words) -lt 2
+                    set -a words $t
+                end
+        end
+    end
+    test (count $argv) -eq 0; and test (count $words) -eq 0; and return 0
+    test "$words[1]" = "$argv[1]"; or return 1
+    if test (count $argv) -ge 2
+        test "$words[2]" = "$argv[2]"; or return 1
+    end
+    return 0
+end
+
+# True after `cred exec NAME --`: the rest is a command line of its own.
+function __ward_after_dashdash
+    __ward_using cred exec; or return 1
+    contains -- -- (commandline -opc)
+end
+
+function __ward_complete_exec
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- -- $tokens)
+    set -l rest $tokens[(math $i + 1)..-1]
+    complete -C (string join -- ' ' (string escape -- $rest) (commandline -ct))
+end
+
+# True when GROUP is the group and no subcommand has been given yet.
+function __ward_needs_sub
+    __ward_using $argv[1]; or return 1
+    set -l tokens (commandline -opc)
+    for sub in $argv[2..-1]
+        contains -- $sub $tokens; and return 1
+    end
+    return 0
+end
+
+complete -c ward -f
+
+# Global options (before the command group)
+set -l no_group "not __fish_seen_subcommand_from $groups"
+complete -c ward -n $no_group -l store -r -d 'Store URL (file://, sftp://, s3://)'
+complete -c ward -n $no_group -l ns -r -d 'Namespace'
+complete -c ward -n $no_group -l json -d 'JSON output'
+complete -c ward -n $no_group -s q -l quiet -d 'Print only results and errors'
+complete -c ward -n $no_group -s v -l verbose -d 'More detail on standard error'
+complete -c ward -n $no_group -l log-format -x -a 'text json' -d 'Log format'
+complete -c ward -n $no_group -l config -r -F -d 'Configuration file'
+complete -c ward -n $no_group -l key-file -r -F -d 'Unlock with a key file'
+complete -c ward -n $no_group -l passphrase-file -r -F -d 'Unlock with a passphrase file'
+complete -c ward -n $no_group -l passphrase-fd -x -d 'Unlock with a passphrase from a file descriptor'
+complete -c ward -n $no_group -l version -d 'Print the version'
+complete -c ward -s h -l help -d 'Print help'
+
+# Groups
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a init -d 'Create a store and its master key'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a key -d 'Key status, rotation, rewrapping, unlock entries'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a cred -d 'Encrypted, versioned, rotatable credentials'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a passwd -d 'bcrypt hashing and strength policy'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a audit -d 'The tamper-evident audit log'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect and verify a store'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespaces'
+
+# init
+complete -c ward -n '__ward_using init' -l store -r -d 'Store URL (file://, sftp://, s3://)'
+complete -c ward -n '__ward_using init' -l key-file -r -F -d 'Key file for the first unlock entry'
+complete -c ward -n '__ward_using init' -l passphrase-file -r -F -d 'Passphrase file for the first unlock entry'
+complete -c ward -n '__ward_using init' -l passphrase-fd -x -d 'File descriptor to read the passphrase from'
+complete -c ward -n '__ward_using init' -l kdf-memory -x -d 'Argon2id memory cost in KiB'
+
+# key
+complete -c ward -n "__ward_needs_sub key $key_subs" -a status -d 'Show keys and rotation status'
+complete -c ward -n "__ward_needs_sub key $key_subs" -a rotate -d 'Add a KEK version'
+complete -c ward -n "__ward_needs_sub key $key_subs" -a rewrap -d 'Rewrap data keys under the current KEK'
+complete -c ward -n "__ward_needs_sub key $key_subs" -a retire -d 'Remove an unused KEK version'
+complete -c ward -n "__ward_needs_sub key $key_subs" -a add-unlock -d 'Add an unlock entry'
+complete -c ward -n "__ward_needs_sub key $key_subs" -a remove-unlock -d 'Remove an unlock entry'
+complete -c ward -n '__ward_using key status' -l check -d 'Exit 1 when a key is overdue'
+complete -c ward -n '__ward_using key status' -l max-age -x -d 'Maximum key age'
+complete -c ward -n '__ward_using key rotate' -l master -d 'Replace the master key itself'
+complete -c ward -n '__ward_using key add-unlock' -l new-key-file -r -F -d 'Key file of the new entry'
+complete -c ward -n '__ward_using key add-unlock' -l new-passphrase-file -r -F -d 'Passphrase file of the new entry'
+
+# cred
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a add -d 'Add a credential'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a get -d 'Print a field of a credential'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a show -d 'Show a credential without its secret'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a list -d 'List credentials'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a rotate -d 'Add a new version with a new secret'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a revoke -d 'Revoke a credential or one version'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a exec -d 'Run a command with the credential in its environment'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a generate -d 'Print a new random secret'
+complete -c ward -n '__ward_using cred add' -l type -x -a 'postgres mysql ssh https api-key generic' -d 'Credential type'
+complete -c ward -n '__ward_using cred add' -l field -x -d 'Non-secret field K=V'
+complete -c ward -n '__ward_using cred add' -l field-file -r -d 'Field read from a file K=PATH'
+complete -c ward -n '__ward_using cred add' -l secret-field -x -d 'Field that holds the secret'
+complete -c ward -n '__ward_using cred add' -l rotate-every -x -d 'Rotation policy'
+for sub in add rotate
+    complete -c ward -n "__ward_using cred $sub" -l secret-stdin -d 'Read the secret from standard input'
+    complete -c ward -n "__ward_using cred $sub" -l secret-file -r -F -d 'Read the secret from a file'
+    complete -c ward -n "__ward_using cred $sub" -l secret-env -x -a '(set -xn)' -d 'Read the secret from an environment variable'
+    complete -c ward -n "__ward_using cred $sub" -l prompt -d 'Prompt for the secret without echo'
+    complete -c ward -n "__ward_using cred $sub" -l generate -d 'Generate the secret'
+    complete -c ward -n "__ward_using cred $sub" -l allow-weak -d 'Accept a weak supplied secret'
+end
+for sub in add rotate generate
+    complete -c ward -n "__ward_using cred $sub" -l policy -x -a 'default alnum hex pin length= classes= exclude=' -d 'Generation policy'
+end
+complete -c ward -n '__ward_using cred get' -l field -x -d 'Field to print'
+for sub in get show revoke
+    complete -c ward -n "__ward_using cred $sub" -l version -x -d 'Version'
+end
+complete -c ward -n '__ward_using cred revoke' -l purge -d 'Delete the revoked objects'
+complete -c ward -n '__ward_using cred exec' -l env -x -d 'Map a field to a variable VAR=FIELD'
+complete -c ward -n '__ward_after_dashdash' -a '(__ward_complete_exec)'
+
+# passwd
+complete -c ward -n "__ward_needs_sub passwd $passwd_subs" -a hash -d 'Print a bcrypt hash of a password'
+complete -c ward -n "__ward_needs_sub passwd $passwd_subs" -a verify -d 'Check a password against a bcrypt hash'
+complete -c ward -n "__ward_needs_sub passwd $passwd_subs" -a check -d 'Judge a password against the strength policy'
+complete -c ward -n '__ward_using passwd hash' -l cost -x -d 'bcrypt cost (4-31)'
+complete -c ward -n '__ward_using passwd check' -l min-length -x -d 'Minimum length'
+complete -c ward -n '__ward_using passwd check' -l min-entropy -x -d 'Minimum entropy in bits'
+
+# audit
+complete -c ward -n "__ward_needs_sub audit $audit_subs" -a log -d 'Print audit events'
+complete -c ward -n "__ward_needs_sub audit $audit_subs" -a verify -d 'Verify the audit chain'
+complete -c ward -n "__ward_needs_sub audit $audit_subs" -a checkpoint -d 'Sign and print a checkpoint'
+complete -c ward -n '__ward_using audit log' -l since -x -d 'Only events newer than DURATION'
+complete -c ward -n '__ward_using audit log' -l action -x -d 'Only this action'
+complete -c ward -n '__ward_using audit log' -l target -x -d 'Only this target'
+complete -c ward -n '__ward_using audit verify' -l checkpoint -r -F -d 'Checkpoint line or file'
+
+# store
+complete -c ward -n "__ward_needs_sub store $store_subs" -a info -d 'Show the store configuration'
+complete -c ward -n "__ward_needs_sub store $store_subs" -a verify -d 'Authenticate every object'
+
+# ns
+complete -c ward -n "__ward_needs_sub ns $ns_subs" -a list -d 'List namespaces'
+complete -c ward -n "__ward_needs_sub ns $ns_subs" -a create -d 'Create a namespace'
+complete -c ward -n "__ward_needs_sub ns $ns_subs" -a destroy -d 'Crypto-shred a namespace'
+complete -c ward -n '__ward_using ns destroy' -l yes -d 'Confirm'
