@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ward/keyring/keyring.hpp"
+#include "ward/vault/credential.hpp"
+
+namespace ward::vault {
+
+struct CredentialSummary {
+  std::string name;
+  std::string id;
+  std::string type;
+  std::uint32_t latest_version = 0;
+  std::uint32_t current_version = 0;  // 0: revoked, no current secret
+  std::string created;                // of the credential
+  std::string updated;                // of the newest version
+  std::optional<std::chrono::seconds> rotate_every;
+  std::vector<std::string> field_names;
+  std::vector<std::string> secret_names;
+  std::size_t revoked_versions = 0;
+};
+
+struct RevokeResult {
+  std::uint32_t marker_version = 0;
+  std::vector<std::uint32_t> revoked;  // newly revoked
+  std::size_t purged_objects = 0;
+};
+
+// The credentials of one namespace. Every write is put-if-absent on the next version number,
+// so two writers racing end with one new version and an Error(conflict) for the loser.
+class Vault {
+ public:
+  explicit Vault(keyring::Namespace& ns);
+
+  [[nodiscard]] std::string id_of(std::string_view name) const { return m_ns.object_id(name); }
+
+  // Writes version 1. `draft` supplies name, type, fields, secrets, policies.
+  CredentialVersion add(CredentialVersion draft);
+  // Writes the next version with new secrets (fields may be updated); the previous version
+  // stays readable until revoked.
+  CredentialVersion rotate(std::string_view name, std::map<std::string, crypto::SecretBytes> secrets,
+                           const std::map<std::string, std::string>& field_updates,
+                           const std::string& generation_policy, const std::string& actor);
+  RevokeResult revoke(std::string_view name, std::optional<std::uint32_t> version, bool purge,
+                      const std::string& actor);
+
+  // The current version (or `version`), with its secrets. Throws Error(not_found) when the
+  // credential or version does not exist or is revoked.
+  CredentialVersion read(std::string_view name, std::optional<std::uint32_t> version = std::nullopt);
+  // The newest version record (state of the credential), secrets included.
+  CredentialVersion latest(std::string_view name);
+  // Every version number stored for a credential (purged ones excluded).
+  std::vector<std::uint32_t> versions(std::string_view name);
+  std::vector<CredentialSummary> list();
+
+ private:
+  std::string logical(std::string_view id, std::uint32_t version) const;
+  CredentialVersion load(const std::string& id, std::uint32_t version,
+                         const std::vector<std::uint32_t>& generations);
+  std::map<std::uint32_t, std::vector<std::uint32_t>> stored_versions(const std::string& id);
+  void write(const std::string& id, const CredentialVersion& version);
+
+  keyring::Namespace& m_ns;
+};
+
+}  // namespace ward::vault

@@ -1,0 +1,261 @@
+#include "ward/store/file_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "ward/crypto/encoding.hpp"
+#include "ward/crypto/random.hpp"
+#include "ward/error.hpp"
+
+namespace ward::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* k_temp_dir = ".tmp";
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  [[nodiscard]] int get() const { return m_fd; }
+  [[nodiscard]] bool valid() const { return m_fd >= 0; }
+  void reset(int fd) {
+    if (m_fd >= 0) ::close(m_fd);
+    m_fd = fd;
+  }
+
+ private:
+  int m_fd;
+};
+
+class FileStore final : public ObjectStore {
+ public:
+  explicit FileStore(fs::path root) : m_root(std::move(root)) {}
+
+  [[nodiscard]] std::string url() const override { return "file://" + m_root.string(); }
+
+  bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) override {
+    validate_object_name(name);
+    const auto temp = write_temp(data, /*sync=*/true);
+    const bool written = link_into_place(temp, name);
+    sync_directory(path_of(name).parent_path());
+    return written;
+  }
+
+  std::vector<bool> put_batch(const std::vector<PutRequest>& requests) override {
+    std::vector<fs::path> temps;
+    temps.reserve(requests.size());
+    for (const auto& request : requests) {
+      validate_object_name(request.name);
+      temps.push_back(write_temp(request.data, /*sync=*/false));
+    }
+    sync_filesystem();  // the contents of every temp file, once
+    std::vector<bool> written;
+    written.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      written.push_back(link_into_place(temps[i], requests[i].name));
+    }
+    sync_filesystem();  // every new directory entry, once
+    return written;
+  }
+
+  std::optional<Bytes> get(const std::string& name) override {
+    validate_object_name(name);
+    const Fd fd(::open(path_of(name).c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+      io_failure("read", name);
+    }
+    Bytes out;
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+    std::array<std::uint8_t, 65536> buffer{};
+    for (;;) {
+      const auto n = ::read(fd.get(), buffer.data(), buffer.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        io_failure("read", name);
+      }
+      if (n == 0) break;
+      out.insert(out.end(), buffer.begin(), buffer.begin() + n);
+    }
+    return out;
+  }
+
+  std::vector<std::string> list(const std::string& prefix) override {
+    std::vector<std::string> names;
+    std::string directory = prefix;
+    while (!directory.empty() && directory.back() == '/') directory.pop_back();
+    walk(directory, names);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  void remove(const std::string& name) override {
+    validate_object_name(name);
+    const auto path = path_of(name);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) io_failure("remove", name);
+    sync_directory(path.parent_path());
+  }
+
+  void remove_batch(const std::vector<std::string>& names) override {
+    for (const auto& name : names) {
+      validate_object_name(name);
+      if (::unlink(path_of(name).c_str()) != 0 && errno != ENOENT) io_failure("remove", name);
+    }
+    if (!names.empty()) sync_filesystem();
+  }
+
+  bool create() override {
+    std::error_code ec;
+    fs::create_directories(m_root, ec);
+    if (ec) {
+      fail(ErrorCode::unreachable,
+           "cannot create store directory " + m_root.string() + ": " + ec.message());
+    }
+    ::chmod(m_root.c_str(), 0700);
+    fs::create_directories(m_root / k_temp_dir, ec);
+    if (ec) io_failure("create", k_temp_dir);
+    for (const auto& entry : fs::directory_iterator(m_root)) {
+      if (entry.path().filename() != k_temp_dir) return false;
+    }
+    return true;
+  }
+
+  bool exists() override {
+    std::error_code ec;
+    const bool present = fs::is_directory(m_root, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      fail(ErrorCode::unreachable, "cannot reach store " + url() + ": " + ec.message());
+    }
+    return present;
+  }
+
+ private:
+  [[nodiscard]] fs::path path_of(const std::string& name) const { return m_root / name; }
+
+  [[noreturn]] void io_failure(const char* what, const std::string& name) const {
+    const int saved = errno;
+    fail(ErrorCode::unreachable,
+         std::string("cannot ") + what + " " + name + " in store " + url() + ": " +
+             std::strerror(saved));
+  }
+
+  fs::path write_temp(std::span<const std::uint8_t> data, bool sync) {
+    const auto temp_dir = m_root / k_temp_dir;
+    const auto temp = temp_dir / (crypto::hex_encode(crypto::random_bytes(12)) + ".tmp");
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd.valid() && errno == ENOENT) {
+      std::error_code ec;
+      fs::create_directories(temp_dir, ec);
+      fd.reset(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    }
+    if (!fd.valid()) io_failure("create a temporary file for", temp.filename().string());
+    std::size_t written = 0;
+    while (written < data.size()) {
+      const auto n = ::write(fd.get(), data.data() + written, data.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const int saved = errno;
+        ::unlink(temp.c_str());
+        errno = saved;
+        io_failure("write", temp.filename().string());
+      }
+      written += static_cast<std::size_t>(n);
+    }
+    if (sync && ::fsync(fd.get()) != 0) {
+      const int saved = errno;
+      ::unlink(temp.c_str());
+      errno = saved;
+      io_failure("sync", temp.filename().string());
+    }
+    return temp;
+  }
+
+  // link(2) never replaces an existing name: this is the put-if-absent.
+  bool link_into_place(const fs::path& temp, const std::string& name) {
+    const auto target = path_of(name);
+    int rc = ::link(temp.c_str(), target.c_str());
+    if (rc != 0 && errno == ENOENT) {
+      make_parents(target.parent_path());
+      rc = ::link(temp.c_str(), target.c_str());
+    }
+    const int saved = errno;
+    ::unlink(temp.c_str());
+    if (rc == 0) return true;
+    if (saved == EEXIST) return false;
+    errno = saved;
+    io_failure("write", name);
+  }
+
+  void make_parents(const fs::path& directory) {
+    std::error_code ec;
+    fs::create_directories(directory, ec);
+    if (ec) {
+      errno = ec.value();
+      io_failure("create directory", fs::relative(directory, m_root).string());
+    }
+    // New directory entries must survive a crash too.
+    for (auto dir = directory; dir != m_root && dir.has_parent_path(); dir = dir.parent_path()) {
+      sync_directory(dir.parent_path());
+    }
+  }
+
+  static void sync_directory(const fs::path& directory) {
+    const Fd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid()) ::fsync(fd.get());
+  }
+
+  void sync_filesystem() {
+    const Fd fd(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.valid() || ::syncfs(fd.get()) != 0) io_failure("sync", ".");
+  }
+
+  void walk(const std::string& relative, std::vector<std::string>& names) {
+    const auto directory = relative.empty() ? m_root : m_root / relative;
+    DIR* dir = ::opendir(directory.c_str());
+    if (dir == nullptr) {
+      if (errno == ENOENT || errno == ENOTDIR) return;
+      io_failure("list", relative.empty() ? "." : relative);
+    }
+    const std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string_view leaf = entry->d_name;
+      if (leaf.empty() || leaf.front() == '.') continue;  // ., .., .tmp
+      std::string child = relative.empty() ? std::string(leaf) : relative + "/" + std::string(leaf);
+      unsigned char type = entry->d_type;
+      if (type == DT_UNKNOWN) {
+        struct stat st {};
+        if (::stat((m_root / child).c_str(), &st) == 0) type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+      }
+      if (type == DT_DIR) {
+        walk(child, names);
+      } else if (type == DT_REG) {
+        names.push_back(std::move(child));
+      }
+    }
+  }
+
+  fs::path m_root;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectStore> make_file_store(const std::filesystem::path& root) {
+  return std::make_unique<FileStore>(root.lexically_normal());
+}
+
+}  // namespace ward::store

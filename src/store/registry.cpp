@@ -1,0 +1,32 @@
+// The one list of store backends. Adding a backend is one file under src/store/<scheme>/ and
+// one line here.
+#include "ward/error.hpp"
+#include "ward/store/file_store.hpp"
+#include "ward/store/object_store.hpp"
+
+namespace ward::store {
+
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
+  constexpr std::string_view file_scheme = "file://";
+  if (url.starts_with(file_scheme)) {
+    const auto path = url.substr(file_scheme.size());
+    if (path.empty() || path.front() != '/') {
+      fail(ErrorCode::usage, "invalid store URL '" + url + "': a file URL needs an absolute path",
+           "write it as file:///absolute/path");
+    }
+    return make_file_store(path);
+  }
+  if (url.find("://") == std::string::npos) {
+    if (url.empty()) fail(ErrorCode::usage, "empty store URL");
+    return make_file_store(std::filesystem::absolute(url));
+  }
+  const auto scheme = url.substr(0, url.find("://"));
+  if (scheme == "sftp" || scheme == "s3") {
+    fail(ErrorCode::usage, "store backend '" + scheme + "' is not available in this build",
+         "use a local store: file:///path");
+  }
+  fail(ErrorCode::usage, "unknown store URL scheme '" + scheme + "'",
+       "supported: file:///path (sftp:// and s3:// are planned)");
+}
+
+}  // namespace ward::store
