@@ -1,0 +1,115 @@
+# Helpers for ward's bash integration tests. Source it first thing:
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+#
+# ctest sets WARD_BIN (the ward binary under test) and WARD_SOURCE_DIR (the repository root).
+# Every test gets a private temp dir $T, removed on exit, with HOME, the XDG directories and
+# TMPDIR inside it, so a test never reads or writes the real user's store, config or spool.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+WARD=${WARD_BIN:?WARD_BIN must name the ward binary under test}
+WARD_SOURCE_DIR=${WARD_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export WARD WARD_SOURCE_DIR
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ward-test.XXXXXX")
+export T
+
+# Commands run by the EXIT trap, last registered first (use `defer` to add one).
+_ward_deferred=()
+_ward_cleanup() {
+  local rc=$? i
+  for ((i = ${#_ward_deferred[@]} - 1; i >= 0; i--)); do
+    eval "${_ward_deferred[i]}" || true
+  done
+  rm -rf -- "$T"
+  exit "$rc"
+}
+trap _ward_cleanup EXIT
+
+# defer CMD: run the shell command CMD when the test exits (stop a server, kill a child...).
+defer() { _ward_deferred+=("$*"); }
+
+export HOME=$T/home
+export XDG_DATA_HOME=$T/home/.local/share
+export XDG_STATE_HOME=$T/home/.local/state
+export XDG_CONFIG_HOME=$T/home/.config
+export TMPDIR=$T/tmp
+mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$TMPDIR"
+chmod 700 "$T"
+
+# Nothing from the caller's environment may redirect ward.
+unset WARD_STORE WARD_NS WARD_KEY WARD_KEY_FILE WARD_PASSPHRASE_FILE WARD_CONFIG
+export NO_COLOR=1 LC_ALL=C.UTF-8
+
+# fail MSG...: report a failure (with the caller's location) and end the test with status 1.
+fail() {
+  local where="${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}"
+  printf 'FAIL (%s): %s\n' "$where" "$*" >&2
+  exit 1
+}
+
+# expect_exit CODE CMD [ARG...]: run CMD, require exit status CODE exactly. The command's
+# stdout is left in $OUT and its stderr in $ERR (trailing newlines removed, as by $(...)).
+# Standard input is inherited, so feed input with a redirection on this call:
+#   expect_exit 0 "$WARD" passwd hash --cost 4 < <(printf '%s' "$pw")
+OUT='' ERR=''
+expect_exit() {
+  (($# >= 2)) || fail "usage: expect_exit CODE CMD [ARG...]"
+  local want=$1 rc=0
+  shift
+  "$@" >"$T/.out" 2>"$T/.err" || rc=$?
+  OUT=$(cat "$T/.out")
+  ERR=$(cat "$T/.err")
+  if [[ $rc != "$want" ]]; then
+    printf -- '--- command: %s\n--- stdout:\n%s\n--- stderr:\n%s\n' "$*" "$OUT" "$ERR" >&2
+    local where="${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}"
+    printf 'FAIL (%s): expected exit status %s, got %s\n' "$where" "$want" "$rc" >&2
+    exit 1
+  fi
+}
+
+# assert_contains HAYSTACK NEEDLE: HAYSTACK contains NEEDLE as a fixed string.
+assert_contains() {
+  [[ $1 == *"$2"* ]] && return 0
+  printf -- '--- text:\n%s\n' "$1" >&2
+  local where="${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}"
+  printf 'FAIL (%s): expected the text above to contain %q\n' "$where" "$2" >&2
+  exit 1
+}
+
+# assert_not_contains HAYSTACK NEEDLE: HAYSTACK does not contain NEEDLE.
+assert_not_contains() {
+  [[ $1 != *"$2"* ]] && return 0
+  printf -- '--- text:\n%s\n' "$1" >&2
+  local where="${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}"
+  printf 'FAIL (%s): expected the text above not to contain %q\n' "$where" "$2" >&2
+  exit 1
+}
+
+# assert_eq ACTUAL EXPECTED: the two strings are equal.
+assert_eq() {
+  [[ $1 == "$2" ]] && return 0
+  local where="${BASH_SOURCE[1]##*/}:${BASH_LINENO[0]}"
+  printf 'FAIL (%s): expected %q, got %q\n' "$where" "$2" "$1" >&2
+  exit 1
+}
+
+# require_cmd NAME...: the test needs these programs. A missing one is a failure, never a
+# skip: scripts/install-deps.sh installs everything the tests use.
+require_cmd() {
+  local c
+  for c in "$@"; do
+    command -v "$c" >/dev/null 2>&1 ||
+      fail "required command '$c' is not installed (run scripts/install-deps.sh)"
+  done
+}
+
+# new_store: create the default store (under $XDG_DATA_HOME) with a fresh key file at
+# $T/master.key, and export WARD_KEY_FILE so later commands unlock with it.
+new_store() {
+  expect_exit 0 "$WARD" init --key-file "$T/master.key"
+  [[ -s $T/master.key ]] || fail "ward init did not write the key file $T/master.key"
+  export WARD_KEY_FILE=$T/master.key
+}
