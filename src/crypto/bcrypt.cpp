@@ -37,7 +37,7 @@ SecretBytes checked_password(const SecretBytes& password) {
     fail(ErrorCode::usage, "bcrypt passwords are limited to 72 bytes",
          "use a shorter password, or a different hash scheme");
   }
-  if (std::memchr(password.data(), 0, password.size()) != nullptr) {
+  if (!password.empty() && std::memchr(password.data(), 0, password.size()) != nullptr) {
     fail(ErrorCode::usage, "bcrypt passwords cannot contain a NUL byte");
   }
   SecretBytes c_string(password.size() + 1);
