@@ -20,14 +20,14 @@ _ward_subcommands() {
 _ward_command_flags() {
     local secret="--secret-stdin --secret-file --secret-env --prompt --generate --policy"
     case $1 in
-        init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory" ;;
+        init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory --kdf-iterations --kek-max-age" ;;
         "key status") echo "--check --max-age" ;;
         "key rotate") echo "--master" ;;
-        "key add-unlock") echo "--new-key-file --new-passphrase-file" ;;
+        "key add-unlock") echo "--new-key-file --new-passphrase-file --new-passphrase-fd" ;;
         "cred add") echo "--type --field --field-file $secret --secret-field --rotate-every --allow-weak" ;;
         "cred get") echo "--field --version" ;;
         "cred show") echo "--version" ;;
-        "cred rotate") echo "$secret --allow-weak" ;;
+        "cred rotate") echo "--field --field-file $secret --allow-weak" ;;
         "cred revoke") echo "--version --purge" ;;
         "cred exec") echo "--env --" ;;
         "cred generate") echo "--policy" ;;
@@ -50,7 +50,8 @@ _ward_global_takes_arg() {
 _ward_command_takes_arg() {
     case $1 in
         --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
-            --kdf-memory | --max-age | --new-key-file | --new-passphrase-file | --type | --field | \
+            --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | \
+            --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
             --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \
             --checkpoint) return 0 ;;
@@ -125,7 +126,7 @@ _ward() {
             compopt -o nospace 2>/dev/null
             return 0
             ;;
-        --ns | --passphrase-fd | --kdf-memory | --max-age | --field | --secret-field | \
+        --ns | --passphrase-fd | --kdf-memory | --kdf-iterations | --kek-max-age | --new-passphrase-fd | --max-age | --field | --secret-field | \
             --rotate-every | --version | --env | --cost | --min-length | --min-entropy | --since | \
             --action | --target)
             # Free-form values (`--version` before a group prints the version and takes none).

@@ -94,6 +94,8 @@ complete -c ward -n '__ward_using init' -l key-file -r -F -d 'Key file for the f
 complete -c ward -n '__ward_using init' -l passphrase-file -r -F -d 'Passphrase file for the first unlock entry'
 complete -c ward -n '__ward_using init' -l passphrase-fd -x -d 'File descriptor to read the passphrase from'
 complete -c ward -n '__ward_using init' -l kdf-memory -x -d 'Argon2id memory cost in KiB'
+complete -c ward -n '__ward_using init' -l kdf-iterations -x -d 'Argon2id iterations'
+complete -c ward -n '__ward_using init' -l kek-max-age -x -d 'Rotation policy for key-encryption keys'
 
 # key
 complete -c ward -n "__ward_needs_sub key $key_subs" -a status -d 'Show keys and rotation status'
@@ -107,6 +109,7 @@ complete -c ward -n '__ward_using key status' -l max-age -x -d 'Maximum key age'
 complete -c ward -n '__ward_using key rotate' -l master -d 'Replace the master key itself'
 complete -c ward -n '__ward_using key add-unlock' -l new-key-file -r -F -d 'Key file of the new entry'
 complete -c ward -n '__ward_using key add-unlock' -l new-passphrase-file -r -F -d 'Passphrase file of the new entry'
+complete -c ward -n '__ward_using key add-unlock' -l new-passphrase-fd -x -d 'File descriptor with the new passphrase'
 
 # cred
 complete -c ward -n "__ward_needs_sub cred $cred_subs" -a add -d 'Add a credential'
@@ -118,11 +121,11 @@ complete -c ward -n "__ward_needs_sub cred $cred_subs" -a revoke -d 'Revoke a cr
 complete -c ward -n "__ward_needs_sub cred $cred_subs" -a exec -d 'Run a command with the credential in its environment'
 complete -c ward -n "__ward_needs_sub cred $cred_subs" -a generate -d 'Print a new random secret'
 complete -c ward -n '__ward_using cred add' -l type -x -a 'postgres mysql ssh https api-key generic' -d 'Credential type'
-complete -c ward -n '__ward_using cred add' -l field -x -d 'Non-secret field K=V'
-complete -c ward -n '__ward_using cred add' -l field-file -r -d 'Field read from a file K=PATH'
 complete -c ward -n '__ward_using cred add' -l secret-field -x -d 'Field that holds the secret'
 complete -c ward -n '__ward_using cred add' -l rotate-every -x -d 'Rotation policy'
 for sub in add rotate
+    complete -c ward -n "__ward_using cred $sub" -l field -x -d 'Non-secret field K=V'
+    complete -c ward -n "__ward_using cred $sub" -l field-file -r -d 'Field read from a file K=PATH'
     complete -c ward -n "__ward_using cred $sub" -l secret-stdin -d 'Read the secret from standard input'
     complete -c ward -n "__ward_using cred $sub" -l secret-file -r -F -d 'Read the secret from a file'
     complete -c ward -n "__ward_using cred $sub" -l secret-env -x -a '(set -xn)' -d 'Read the secret from an environment variable'

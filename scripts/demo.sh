@@ -53,14 +53,18 @@ run() {
 printf '%sward demo: store file://%s/ward/store (temporary)%s\n' "$DIM" "$XDG_DATA_HOME" "$RESET"
 
 run ward init --key-file "$DIR/master.key"
+[[ -d $XDG_DATA_HOME/ward/store && -s $DIR/master.key ]] ||
+  { echo "demo: ward init created no store under $XDG_DATA_HOME/ward/store or no key file" >&2; exit 1; }
 show "export WARD_KEY_FILE=$DIR/master.key"
 export WARD_KEY_FILE=$DIR/master.key
 
 run ward cred add db/prod --type postgres --field host=127.0.0.1 --field port=5432 \
   --field user=app --field dbname=app --generate
 
+# shellcheck disable=SC2016  # shown literally
 show 'pw=$(ward cred generate)'
 pw=$(ward cred generate) || { echo "demo: ward cred generate failed" >&2; exit 1; }
+[[ -n $pw ]] || { echo "demo: ward cred generate printed no secret" >&2; exit 1; }
 show "printf '%s' \"\$pw\" | ward cred add api/stripe --type api-key --secret-stdin"
 rc=0
 printf '%s' "$pw" | ward cred add api/stripe --type api-key --secret-stdin || rc=$?

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The documentation matches the binary: every command group and subcommand that `ward --help`
-# lists has a man page that shows it and completions (bash, zsh, fish) that name it; every man
-# page lints cleanly; every completion script parses.
+# The documentation matches the binary: every command group, subcommand and long option that
+# `ward --help` and `ward GROUP [SUB] --help` list has a man page that shows it and completions
+# (bash, zsh, fish) that name it; every man page lints cleanly; every completion script parses.
 #
 # Groups and subcommands are read from CLI11's help output, which lists them under a
 # "Subcommands:" heading, one per line, indented two spaces:
@@ -25,6 +25,21 @@ subcommands_in_help() {
   '
 }
 
+# long_options_in_help: the long options (--name) listed under "Options:", except --help.
+long_options_in_help() {
+  awk '
+    /^[^ \t]/ { in_section = ($0 ~ /^Options:[ \t]*$/); next }
+    in_section && /^  [^ \t]/ { print $1 }
+  ' | tr ',' '\n' | grep -E '^--[A-Za-z0-9][A-Za-z0-9-]*$' | grep -vx -- '--help' || true
+}
+
+# commands_of GROUP: the group itself and each "GROUP SUB", one per line.
+commands_of() {
+  local sub
+  printf '%s\n' "$1"
+  for sub in ${subs_of[$1]}; do printf '%s %s\n' "$1" "$sub"; done
+}
+
 # render PAGE: the man page as plain text on one long line per paragraph, no overstrike.
 render() {
   mandoc -T ascii -O width=1000 "$1" | sed $'s/.\b//g' | tr -s ' \t' ' '
@@ -36,6 +51,11 @@ names_word() {
   grep -Eq -- "(^|[^A-Za-z0-9_-])$2([^A-Za-z0-9_-]|\$)" "$1"
 }
 
+# names_flag FILE --FLAG: the completion file offers --FLAG (fish spells it `-l FLAG`).
+names_flag() {
+  if [[ $1 == *.fish ]]; then names_word "$1" "-l ${2#--}"; else names_word "$1" "$2"; fi
+}
+
 problems=()
 problem() { problems+=("$*"); }
 
@@ -45,10 +65,15 @@ mapfile -t groups < <(subcommands_in_help <<<"$OUT")
 ((${#groups[@]} > 0)) || fail "'ward --help' lists no subcommands under 'Subcommands:':
 $OUT"
 
-declare -A subs_of=()
+declare -A subs_of=() flags_of=()
 for group in "${groups[@]}"; do
   expect_exit 0 "$WARD" "$group" --help
   subs_of[$group]=$(subcommands_in_help <<<"$OUT" | tr '\n' ' ')
+  flags_of[$group]=$(long_options_in_help <<<"$OUT" | tr '\n' ' ')
+  for sub in ${subs_of[$group]}; do
+    expect_exit 0 "$WARD" "$group" "$sub" --help
+    flags_of[$group $sub]=$(long_options_in_help <<<"$OUT" | tr '\n' ' ')
+  done
 done
 
 echo "groups: ${groups[*]}"
@@ -67,6 +92,12 @@ for group in "${groups[@]}"; do
       [[ $text =~ ward\ $group\ $sub([^A-Za-z0-9_-]|$) ]] ||
         problem "man/ward-$group.1 does not show 'ward $group $sub'"
     done
+    while IFS= read -r command; do
+      for flag in ${flags_of[$command]}; do
+        [[ $text =~ $flag([^A-Za-z0-9_-]|$) ]] ||
+          problem "man/ward-$group.1 does not document '${command} $flag'"
+      done
+    done < <(commands_of "$group")
   fi
   [[ $main_page =~ ward\ $group([^A-Za-z0-9_-]|$) ]] ||
     problem "man/ward.1 does not show 'ward $group'"
@@ -93,6 +124,11 @@ for file in "${completion_files[@]}"; do
     for sub in ${subs_of[$group]}; do
       names_word "$file" "$sub" || problem "${file#"$SRC"/} does not name '$group $sub'"
     done
+    while IFS= read -r command; do
+      for flag in ${flags_of[$command]}; do
+        names_flag "$file" "$flag" || problem "${file#"$SRC"/} does not name '$command $flag'"
+      done
+    done < <(commands_of "$group")
   done
 done
 
