@@ -34,7 +34,11 @@ show() { printf '\n%s$ %s%s\n' "$BOLD" "$1" "$RESET"; }
 quote() {
   local out='' a
   for a in "$@"; do
-    if [[ $a =~ ^[A-Za-z0-9_./=:@%+,-]+$ ]]; then out+=" $a"; else out+=" $(printf '%q' "$a")"; fi
+    if [[ $a =~ ^[A-Za-z0-9_./=:@%+,-]+$ ]]; then
+      out+=" $a"
+    else
+      out+=" '${a//\'/\'\\\'\'}'"
+    fi
   done
   printf '%s' "${out# }"
 }
