@@ -1,0 +1,169 @@
+#include "context.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "secret_input.hpp"
+#include "ward/error.hpp"
+
+namespace ward::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+fs::path xdg_dir(const char* variable, const char* fallback_below_home) {
+  const auto value = env_or(variable, "");
+  if (!value.empty()) return value;
+  return fs::path(env_or("HOME", "/")) / fallback_below_home;
+}
+
+keyring::UnlockMaterial passphrase_from(crypto::SecretBytes secret, std::string source) {
+  strip_newline(secret);
+  if (secret.empty()) fail(ErrorCode::usage, "empty passphrase from " + source);
+  keyring::UnlockMaterial material;
+  material.kind = keyring::UnlockMaterial::Kind::passphrase;
+  material.secret = std::move(secret);
+  material.source = std::move(source);
+  return material;
+}
+
+}  // namespace
+
+void Context::resolve() {
+  auto config_path = options.config.empty()
+                         ? env_or("WARD_CONFIG", (xdg_dir("XDG_CONFIG_HOME", ".config") / "ward" / "config.json").string())
+                         : options.config;
+  nlohmann::json config = nlohmann::json::object();
+  if (std::ifstream in(config_path); in) {
+    config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!config.is_object()) fail(ErrorCode::usage, "config file " + config_path + " is not a JSON object");
+  } else if (!options.config.empty()) {
+    fail(ErrorCode::usage, "cannot read config file " + config_path);
+  }
+  const auto from_config = [&](std::string& option, const char* key) {
+    if (option.empty() && config.contains(key) && config[key].is_string()) option = config[key].get<std::string>();
+  };
+  from_config(options.store, "store");
+  from_config(options.ns, "ns");
+  from_config(options.key_file, "key_file");
+  from_config(options.passphrase_file, "passphrase_file");
+  if (options.store.empty()) {
+    options.store = "file://" + (xdg_dir("XDG_DATA_HOME", ".local/share") / "ward" / "store").string();
+  }
+}
+
+std::string Context::namespace_name() const {
+  return options.ns.empty() ? std::string(keyring::k_default_namespace) : options.ns;
+}
+
+store::ObjectStore& Context::store() {
+  if (!m_store) m_store = store::open_object_store(options.store);
+  return *m_store;
+}
+
+keyring::UnlockMaterial Context::unlock_material() {
+  if (!options.key_file.empty()) return keyring::read_key_file(options.key_file);
+  if (!options.passphrase_file.empty()) {
+    return passphrase_from(read_secret_file(options.passphrase_file, "passphrase"),
+                           "passphrase file " + options.passphrase_file);
+  }
+  if (options.passphrase_fd >= 0) {
+    return passphrase_from(read_all_fd(options.passphrase_fd, "passphrase"),
+                           "passphrase on fd " + std::to_string(options.passphrase_fd));
+  }
+  if (const char* key = std::getenv("WARD_KEY"); key != nullptr && *key != '\0') {
+    return keyring::key_from_base64(key, "WARD_KEY");
+  }
+  if (::isatty(STDIN_FILENO) == 1) {
+    return passphrase_from(prompt_secret("Passphrase for " + options.store + ": ", false), "the passphrase");
+  }
+  fail(ErrorCode::auth, "cannot unlock store " + options.store + ": no key file or passphrase given",
+       "use --key-file PATH (or WARD_KEY_FILE), WARD_KEY, --passphrase-file PATH (or WARD_PASSPHRASE_FILE), or --passphrase-fd N");
+}
+
+keyring::UnlockMaterial Context::new_unlock_material(const std::string& key_file,
+                                                     const std::string& passphrase_file,
+                                                     int passphrase_fd, bool allow_prompt) {
+  if (!key_file.empty()) {
+    if (fs::exists(key_file)) return keyring::read_key_file(key_file);
+    return keyring::create_key_file(key_file);
+  }
+  if (!passphrase_file.empty()) {
+    return passphrase_from(read_secret_file(passphrase_file, "passphrase"), "passphrase file " + passphrase_file);
+  }
+  if (passphrase_fd >= 0) {
+    return passphrase_from(read_all_fd(passphrase_fd, "passphrase"),
+                           "passphrase on fd " + std::to_string(passphrase_fd));
+  }
+  if (allow_prompt && ::isatty(STDIN_FILENO) == 1) {
+    return passphrase_from(prompt_secret("New passphrase: ", true), "the passphrase");
+  }
+  fail(ErrorCode::usage, "no key file or passphrase given",
+       "use --key-file PATH (a new key file is created if PATH does not exist), --passphrase-file PATH or --passphrase-fd N");
+}
+
+keyring::Keyring& Context::keyring() {
+  if (!m_keyring) {
+    if (!store().exists()) {
+      fail(ErrorCode::not_found, "no ward store at " + store().url(),
+           "create one with `ward init`, or point --store / WARD_STORE at an existing store");
+    }
+    m_unlock = unlock_material();
+    m_keyring = keyring::Keyring::open(store(), *m_unlock);
+  }
+  return *m_keyring;
+}
+
+keyring::Namespace& Context::ns() { return keyring().ns(namespace_name()); }
+
+audit::Log& Context::audit_log() {
+  if (!m_audit) {
+    auto& keys = keyring();
+    m_audit = std::make_unique<audit::Log>(store(), keys.audit_key(), keys.config().store_id);
+  }
+  return *m_audit;
+}
+
+void Context::record(const std::string& action, const std::string& target, const std::string& target_id,
+                     const std::string& outcome, int code, const nlohmann::json& details) {
+  audit::Event event;
+  event.actor = audit::current_actor();
+  event.action = action;
+  event.ns = namespace_name();
+  event.target = target;
+  event.target_id = target_id;
+  event.outcome = outcome;
+  event.code = code;
+  event.details = details;
+  audit_log().append(std::move(event));
+}
+
+void Context::audited(const std::string& action, const std::string& target, const std::string& target_id,
+                      const std::function<void(nlohmann::json&)>& body) {
+  nlohmann::json details = nlohmann::json::object();
+  try {
+    body(details);
+  } catch (const Error& e) {
+    // A failure that prevents unlocking cannot be recorded: there is no audit key.
+    if (m_keyring && e.code() != ErrorCode::unreachable) {
+      try {
+        details["error"] = e.what();
+        record(action, target, target_id, "error", e.exit_code(), details);
+      } catch (const Error&) {
+        // The original error is the one the user needs to see.
+      }
+    }
+    throw;
+  }
+  record(action, target, target_id, "ok", 0, details);
+}
+
+}  // namespace ward::cli

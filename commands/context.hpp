@@ -1,0 +1,71 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ward/audit/log.hpp"
+#include "ward/keyring/keyring.hpp"
+#include "ward/store/object_store.hpp"
+
+namespace ward::cli {
+
+// Global options, after precedence: flag > environment (WARD_*) > config file > default.
+struct GlobalOptions {
+  std::string store;
+  std::string ns;
+  bool json = false;
+  int verbose = 0;
+  bool quiet = false;
+  std::string log_format = "text";
+  std::string config;
+  std::string key_file;
+  std::string passphrase_file;
+  int passphrase_fd = -1;
+};
+
+// What every command shares: resolved options, the store, the unlocked keyring, the audit log.
+// Opened lazily, once per process.
+class Context {
+ public:
+  GlobalOptions options;
+  std::vector<std::string> passthrough;  // arguments after the first `--`
+
+  // Applies the config file and defaults to options that neither a flag nor WARD_* set.
+  void resolve();
+  [[nodiscard]] bool json() const { return options.json; }
+  [[nodiscard]] std::string namespace_name() const;
+
+  store::ObjectStore& store();
+  keyring::Keyring& keyring();
+  keyring::Namespace& ns();
+  audit::Log& audit_log();
+
+  // The unlock material named by flags, environment or config; a prompt on a terminal.
+  keyring::UnlockMaterial unlock_material();
+  // The material that unlocked this session (after keyring()).
+  const keyring::UnlockMaterial& session_unlock() const { return *m_unlock; }
+  // For `init` and `add-unlock`: a key file path that does not exist yet is created.
+  keyring::UnlockMaterial new_unlock_material(const std::string& key_file,
+                                              const std::string& passphrase_file, int passphrase_fd,
+                                              bool allow_prompt);
+
+  // Runs `body` and appends an audit event with its outcome (ok, or the error's exit code)
+  // before the error travels on. `details` is filled by the body: counts, versions — never
+  // secret values.
+  void audited(const std::string& action, const std::string& target, const std::string& target_id,
+               const std::function<void(nlohmann::json& details)>& body);
+  void record(const std::string& action, const std::string& target, const std::string& target_id,
+              const std::string& outcome, int code, const nlohmann::json& details);
+
+ private:
+  std::unique_ptr<store::ObjectStore> m_store;
+  std::unique_ptr<keyring::Keyring> m_keyring;
+  std::unique_ptr<audit::Log> m_audit;
+  std::optional<keyring::UnlockMaterial> m_unlock;
+};
+
+}  // namespace ward::cli

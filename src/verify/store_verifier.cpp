@@ -1,0 +1,117 @@
+#include "ward/verify/store_verifier.hpp"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "ward/error.hpp"
+#include "ward/keyring/generations.hpp"
+#include "ward/vault/credential.hpp"
+
+namespace ward::verify {
+namespace {
+
+using keyring::ObjectType;
+
+void verify_master_objects(keyring::Keyring& keys, StoreReport& report) {
+  auto& store = keys.store();
+  for (const char* prefix : {"keys/root/", "keys/ns/"}) {
+    for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
+      for (const auto generation : generations) {
+        const auto name = keyring::generation_name(logical, generation);
+        const auto bytes = store.get(name);
+        if (!bytes) continue;
+        try {
+          const auto envelope = keyring::parse_envelope(*bytes);
+          if (envelope.header.wrap_kind != keyring::WrapKind::master) {
+            report.problems.push_back(name + ": key object not wrapped by the master key");
+            continue;
+          }
+          if (envelope.header.wrap_version != keys.master_serial()) {
+            report.notes.push_back(name + ": generation under another master key (interrupted `key rotate --master`)");
+            continue;
+          }
+          (void)keys.open_master_object(envelope.header.type, logical, {generation});
+          ++report.objects;
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::auth) throw;
+          report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
+        }
+      }
+    }
+  }
+}
+
+void verify_unlock_entries(keyring::Keyring& keys, StoreReport& report) {
+  auto& store = keys.store();
+  for (const auto& name : store.list("keys/unlock/")) {
+    const auto bytes = store.get(name);
+    if (!bytes) continue;
+    const auto entry = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+    if (!entry.is_object() || !entry.contains("wrapped_master") || !entry.contains("kdf")) {
+      report.problems.push_back(name + ": malformed unlock entry");
+      continue;
+    }
+    ++report.objects;
+  }
+}
+
+void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
+  auto& store = keys.store();
+  std::set<std::string> known;
+  for (const auto& ns_name : keys.namespace_names()) {
+    ++report.namespaces;
+    auto& ns = keys.ns(ns_name);
+    known.insert(ns.id());
+    const auto prefix = "creds/" + ns.id() + "/";
+    for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
+      const auto rest = std::string_view(logical).substr(prefix.size());
+      const auto slash = rest.find('/');
+      const auto version = slash == std::string_view::npos ? std::nullopt
+                                                           : keyring::parse_version_name(rest.substr(slash + 1));
+      for (const auto generation : generations) {
+        const auto name = keyring::generation_name(logical, generation);
+        const auto bytes = store.get(name);
+        if (!bytes) continue;
+        try {
+          const auto record = vault::decode_credential(ns.open(ObjectType::credential, logical, *bytes));
+          if (!version || record.version != *version) {
+            report.problems.push_back(name + ": holds version " + std::to_string(record.version));
+          } else if (ns.object_id(record.name) != rest.substr(0, slash)) {
+            report.problems.push_back(name + ": belongs to another credential");
+          }
+          ++report.objects;
+          ++report.credentials;
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::auth) throw;
+          report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
+        }
+      }
+    }
+  }
+  for (const auto& name : store.list("creds/")) {
+    const auto ns_id = name.substr(6, name.find('/', 6) - 6);
+    if (!known.contains(ns_id)) report.problems.push_back(name + ": belongs to no namespace");
+  }
+}
+
+}  // namespace
+
+StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
+  StoreReport report;
+  verify_unlock_entries(keys, report);
+  verify_master_objects(keys, report);
+  verify_credentials(keys, report);
+  report.audit = log.verify(std::nullopt, keys.checkpoint_public_key());
+  report.objects += report.audit.events;
+  for (const auto& problem : report.audit.problems) report.problems.push_back("audit: " + problem);
+  for (const auto& name : keys.store().list("")) {
+    const auto family = name.substr(0, name.find('/'));
+    if (family != "config" && family != "keys" && family != "creds" && family != "audit") {
+      report.notes.push_back(name + ": not a ward object");
+    }
+  }
+  return report;
+}
+
+}  // namespace ward::verify
