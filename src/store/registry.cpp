@@ -3,10 +3,26 @@
 #include "ward/error.hpp"
 #include "ward/store/file_store.hpp"
 #include "ward/store/object_store.hpp"
+#include "ward/store/suffix_put_store.hpp"
 
 namespace ward::store {
 
+namespace {
+
+std::unique_ptr<ObjectStore> open_backend(const std::string& url);
+
+}  // namespace
+
 std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
+  auto backend = open_backend(url);
+  // A backend that cannot put-if-absent gets the suffix-and-rule protocol of DESIGN.md.
+  if (!backend->atomic_put_if_absent()) return make_suffix_put_store(std::move(backend));
+  return backend;
+}
+
+namespace {
+
+std::unique_ptr<ObjectStore> open_backend(const std::string& url) {
   constexpr std::string_view file_scheme = "file://";
   if (url.starts_with(file_scheme)) {
     const auto path = url.substr(file_scheme.size());
@@ -28,5 +44,7 @@ std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
   fail(ErrorCode::usage, "unknown store URL scheme '" + scheme + "'",
        "supported: file:///path (sftp:// and s3:// are planned)");
 }
+
+}  // namespace
 
 }  // namespace ward::store
