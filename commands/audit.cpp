@@ -19,7 +19,8 @@ void register_audit(CLI::App& app, Context& ctx) {
   auto log_options = std::make_shared<LogOptions>();
   auto* log = audit->add_subcommand("log", "Print audit events");
   log->add_option("--since", log_options->since, "Only events newer than this (e.g. 14d)");
-  log->add_option("--action", log_options->action, "Only this action (cred.get), or a family (cred.)");
+  log->add_option("--action", log_options->action,
+                  "Only this action (cred.get), or a family (cred.)");
   log->add_option("--target", log_options->target, "Only events on this name or id");
   set_action(log, [&ctx, log_options] {
     audit::Filter filter;
@@ -37,15 +38,17 @@ void register_audit(CLI::App& app, Context& ctx) {
     }
     Table table{{"SEQ", "TIME", "ACTOR", "ACTION", "NAMESPACE", "TARGET", "OUTCOME"}, {}};
     for (const auto& e : events) {
-      table.rows.push_back({std::to_string(e.seq), e.time, e.actor.display(), e.action, e.ns,
-                            e.target.empty() ? "-" : e.target,
-                            e.outcome == "ok" ? "ok" : e.outcome + " (" + std::to_string(e.code) + ")"});
+      table.rows.push_back(
+          {std::to_string(e.seq), e.time, e.actor.display(), e.action, e.ns,
+           e.target.empty() ? "-" : e.target,
+           e.outcome == "ok" ? "ok" : e.outcome + " (" + std::to_string(e.code) + ")"});
     }
     table.print();
   });
 
   auto checkpoint_arg = std::make_shared<std::string>();
-  auto* verify = audit->add_subcommand("verify", "Verify the chain; against a checkpoint, also detect truncation");
+  auto* verify = audit->add_subcommand(
+      "verify", "Verify the chain; against a checkpoint, also detect truncation");
   verify->add_option("--checkpoint", *checkpoint_arg, "A checkpoint line, or a file holding one");
   set_action(verify, [&ctx, checkpoint_arg] {
     std::optional<audit::Checkpoint> published;
@@ -60,9 +63,13 @@ void register_audit(CLI::App& app, Context& ctx) {
     auto& keys = ctx.keyring();
     const auto report = ctx.audit_log().verify(published, keys.checkpoint_public_key());
     if (ctx.json()) {
-      nlohmann::json j{{"schema", "ward.audit.verify/v1"}, {"ok", report.ok()}, {"events", report.events},
-                       {"head_seq", report.head_seq}, {"head_hash", report.head_hash},
-                       {"problems", report.problems}, {"checkpoint_matched", report.checkpoint_matched}};
+      nlohmann::json j{{"schema", "ward.audit.verify/v1"},
+                       {"ok", report.ok()},
+                       {"events", report.events},
+                       {"head_seq", report.head_seq},
+                       {"head_hash", report.head_hash},
+                       {"problems", report.problems},
+                       {"checkpoint_matched", report.checkpoint_matched}};
       if (report.checkpoint) j["checkpoint"] = report.checkpoint->line();
       print_json(j);
     } else {
@@ -79,18 +86,23 @@ void register_audit(CLI::App& app, Context& ctx) {
       }
     }
     if (!report.ok()) {
-      fail(ErrorCode::findings, "audit trail verification failed: " + std::to_string(report.problems.size()) +
-                                    " problem(s)");
+      fail(ErrorCode::findings, "audit trail verification failed: " +
+                                    std::to_string(report.problems.size()) + " problem(s)");
     }
   });
 
-  auto* checkpoint = audit->add_subcommand("checkpoint", "Sign the head of the trail; keep the line somewhere the store's writers cannot change");
+  auto* checkpoint = audit->add_subcommand(
+      "checkpoint",
+      "Sign the head of the trail; keep the line somewhere the store's writers cannot change");
   set_action(checkpoint, [&ctx] {
     ctx.record("audit.checkpoint", "", "", "ok", 0, nlohmann::json::object());
     const auto result = ctx.audit_log().checkpoint(ctx.keyring().checkpoint_seed());
     if (ctx.json()) {
-      print_json({{"schema", "ward.audit.checkpoint/v1"}, {"line", result.line()}, {"seq", result.seq},
-                  {"head_hash", result.head_hash}, {"store_id", result.store_id}});
+      print_json({{"schema", "ward.audit.checkpoint/v1"},
+                  {"line", result.line()},
+                  {"seq", result.seq},
+                  {"head_hash", result.head_hash},
+                  {"store_id", result.store_id}});
     } else {
       print_line(result.line());
     }

@@ -38,25 +38,30 @@ keyring::UnlockMaterial passphrase_from(crypto::SecretBytes secret, std::string 
 }  // namespace
 
 void Context::resolve() {
-  auto config_path = options.config.empty()
-                         ? env_or("WARD_CONFIG", (xdg_dir("XDG_CONFIG_HOME", ".config") / "ward" / "config.json").string())
-                         : options.config;
+  auto config_path =
+      options.config.empty()
+          ? env_or("WARD_CONFIG",
+                   (xdg_dir("XDG_CONFIG_HOME", ".config") / "ward" / "config.json").string())
+          : options.config;
   nlohmann::json config = nlohmann::json::object();
   if (std::ifstream in(config_path); in) {
     config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (!config.is_object()) fail(ErrorCode::usage, "config file " + config_path + " is not a JSON object");
+    if (!config.is_object())
+      fail(ErrorCode::usage, "config file " + config_path + " is not a JSON object");
   } else if (!options.config.empty()) {
     fail(ErrorCode::usage, "cannot read config file " + config_path);
   }
   const auto from_config = [&](std::string& option, const char* key) {
-    if (option.empty() && config.contains(key) && config[key].is_string()) option = config[key].get<std::string>();
+    if (option.empty() && config.contains(key) && config[key].is_string())
+      option = config[key].get<std::string>();
   };
   from_config(options.store, "store");
   from_config(options.ns, "ns");
   from_config(options.key_file, "key_file");
   from_config(options.passphrase_file, "passphrase_file");
   if (options.store.empty()) {
-    options.store = "file://" + (xdg_dir("XDG_DATA_HOME", ".local/share") / "ward" / "store").string();
+    options.store =
+        "file://" + (xdg_dir("XDG_DATA_HOME", ".local/share") / "ward" / "store").string();
   }
 }
 
@@ -83,10 +88,13 @@ keyring::UnlockMaterial Context::unlock_material() {
     return keyring::key_from_base64(key, "WARD_KEY");
   }
   if (::isatty(STDIN_FILENO) == 1) {
-    return passphrase_from(prompt_secret("Passphrase for " + options.store + ": ", false), "the passphrase");
+    return passphrase_from(prompt_secret("Passphrase for " + options.store + ": ", false),
+                           "the passphrase");
   }
-  fail(ErrorCode::auth, "cannot unlock store " + options.store + ": no key file or passphrase given",
-       "use --key-file PATH (or WARD_KEY_FILE), WARD_KEY, --passphrase-file PATH (or WARD_PASSPHRASE_FILE), or --passphrase-fd N");
+  fail(ErrorCode::auth,
+       "cannot unlock store " + options.store + ": no key file or passphrase given",
+       "use --key-file PATH (or WARD_KEY_FILE), WARD_KEY, --passphrase-file PATH (or "
+       "WARD_PASSPHRASE_FILE), or --passphrase-fd N");
 }
 
 keyring::UnlockMaterial Context::new_unlock_material(const std::string& key_file,
@@ -97,7 +105,8 @@ keyring::UnlockMaterial Context::new_unlock_material(const std::string& key_file
     return keyring::create_key_file(key_file);
   }
   if (!passphrase_file.empty()) {
-    return passphrase_from(read_secret_file(passphrase_file, "passphrase"), "passphrase file " + passphrase_file);
+    return passphrase_from(read_secret_file(passphrase_file, "passphrase"),
+                           "passphrase file " + passphrase_file);
   }
   if (passphrase_fd >= 0) {
     return passphrase_from(read_all_fd(passphrase_fd, "passphrase"),
@@ -107,7 +116,8 @@ keyring::UnlockMaterial Context::new_unlock_material(const std::string& key_file
     return passphrase_from(prompt_secret("New passphrase: ", true), "the passphrase");
   }
   fail(ErrorCode::usage, "no key file or passphrase given",
-       "use --key-file PATH (a new key file is created if PATH does not exist), --passphrase-file PATH or --passphrase-fd N");
+       "use --key-file PATH (a new key file is created if PATH does not exist), --passphrase-file "
+       "PATH or --passphrase-fd N");
 }
 
 keyring::Keyring& Context::keyring() {
@@ -132,8 +142,9 @@ audit::Log& Context::audit_log() {
   return *m_audit;
 }
 
-void Context::record(const std::string& action, const std::string& target, const std::string& target_id,
-                     const std::string& outcome, int code, const nlohmann::json& details) {
+void Context::record(const std::string& action, const std::string& target,
+                     const std::string& target_id, const std::string& outcome, int code,
+                     const nlohmann::json& details) {
   audit::Event event;
   event.actor = audit::current_actor();
   event.action = action;
@@ -146,7 +157,8 @@ void Context::record(const std::string& action, const std::string& target, const
   audit_log().append(std::move(event));
 }
 
-void Context::audited(const std::string& action, const std::string& target, const std::string& target_id,
+void Context::audited(const std::string& action, const std::string& target,
+                      const std::string& target_id,
                       const std::function<void(nlohmann::json&)>& body) {
   nlohmann::json details = nlohmann::json::object();
   try {

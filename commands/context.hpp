@@ -2,10 +2,9 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "ward/audit/log.hpp"
 #include "ward/keyring/keyring.hpp"

@@ -19,7 +19,8 @@ namespace {
 std::pair<std::string, std::string> split_assignment(const std::string& text, const char* flag) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0) {
-    fail(ErrorCode::usage, std::string(flag) + " expects KEY=VALUE, got '" + text.substr(0, text.find('=')) + "'");
+    fail(ErrorCode::usage,
+         std::string(flag) + " expects KEY=VALUE, got '" + text.substr(0, text.find('=')) + "'");
   }
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
@@ -40,20 +41,24 @@ struct WriteOptions {
 crypto::SecretBytes obtain_secret(const WriteOptions& options, std::string& policy_used) {
   if (count_sources(options.source) != 1) {
     fail(ErrorCode::usage, "give exactly one secret source",
-         "one of --secret-stdin, --secret-file F, --secret-env VAR, --prompt, --generate [--policy SPEC]");
+         "one of --secret-stdin, --secret-file F, --secret-env VAR, --prompt, --generate [--policy "
+         "SPEC]");
   }
   if (options.source.generate) {
-    const auto policy = crypto::GenerationPolicy::parse(options.source.policy.empty() ? "default" : options.source.policy);
+    const auto policy = crypto::GenerationPolicy::parse(
+        options.source.policy.empty() ? "default" : options.source.policy);
     policy_used = policy.describe();
     return crypto::generate_secret(policy);
   }
-  if (!options.source.policy.empty()) fail(ErrorCode::usage, "--policy only applies with --generate");
+  if (!options.source.policy.empty())
+    fail(ErrorCode::usage, "--policy only applies with --generate");
   auto secret = read_secret(options.source, "the secret");
   if (!options.allow_weak) {
     const auto report = crypto::assess_strength(secret);
     if (!report.acceptable) {
       std::string reasons;
-      for (const auto& problem : report.problems) reasons += (reasons.empty() ? "" : "; ") + problem;
+      for (const auto& problem : report.problems)
+        reasons += (reasons.empty() ? "" : "; ") + problem;
       fail(ErrorCode::findings, "the secret does not meet the strength policy: " + reasons,
            "use --generate, or --allow-weak if the target dictates this secret");
     }
@@ -66,7 +71,8 @@ void read_fields(const WriteOptions& options, std::map<std::string, std::string>
   for (const auto& text : options.fields) {
     auto [key, value] = split_assignment(text, "--field");
     if (vault::is_secret_field_name(key)) {
-      fail(ErrorCode::usage, "field '" + key + "' holds a secret and cannot be given on the command line",
+      fail(ErrorCode::usage,
+           "field '" + key + "' holds a secret and cannot be given on the command line",
            "use --field-file " + key + "=PATH, or a secret source flag with --secret-field " + key);
     }
     fields[key] = value;
@@ -83,15 +89,20 @@ void read_fields(const WriteOptions& options, std::map<std::string, std::string>
 }
 
 void add_write_options(CLI::App& command, WriteOptions& options, bool is_add) {
-  command.add_option("NAME", options.name, "Credential name (a '/' is just a character)")->required();
+  command.add_option("NAME", options.name, "Credential name (a '/' is just a character)")
+      ->required();
   if (is_add) {
-    command.add_option("--type", options.type, "postgres, mysql, ssh, https, api-key or generic")->required();
-    command.add_option("--secret-field", options.secret_field, "Field the secret goes into (default per type)");
+    command.add_option("--type", options.type, "postgres, mysql, ssh, https, api-key or generic")
+        ->required();
+    command.add_option("--secret-field", options.secret_field,
+                       "Field the secret goes into (default per type)");
     command.add_option("--rotate-every", options.rotate_every, "Rotation policy, e.g. 90d");
   }
   command.add_option("--field", options.fields, "Non-secret field KEY=VALUE (repeatable)");
-  command.add_option("--field-file", options.field_files, "Field KEY=PATH read from a file (repeatable)");
-  command.add_flag("--allow-weak", options.allow_weak, "Accept a secret that fails the strength policy");
+  command.add_option("--field-file", options.field_files,
+                     "Field KEY=PATH read from a file (repeatable)");
+  command.add_flag("--allow-weak", options.allow_weak,
+                   "Accept a secret that fails the strength policy");
   add_secret_source_options(command, options.source);
 }
 
@@ -124,8 +135,8 @@ std::string due_state(const std::optional<std::chrono::seconds>& every, const st
 // Environment variables a credential's type feeds by default (the names its client reads).
 std::vector<std::pair<std::string, std::string>> default_env(const vault::CredentialVersion& v) {
   if (v.type == "postgres") {
-    return {{"PGHOST", "host"},       {"PGPORT", "port"},         {"PGUSER", "user"},
-            {"PGDATABASE", "dbname"}, {"PGSSLMODE", "sslmode"},   {"PGPASSWORD", "password"}};
+    return {{"PGHOST", "host"},       {"PGPORT", "port"},       {"PGUSER", "user"},
+            {"PGDATABASE", "dbname"}, {"PGSSLMODE", "sslmode"}, {"PGPASSWORD", "password"}};
   }
   if (v.type == "mysql") {
     return {{"MYSQL_HOST", "host"}, {"MYSQL_TCP_PORT", "port"}, {"MYSQL_PWD", "password"}};
@@ -133,12 +144,15 @@ std::vector<std::pair<std::string, std::string>> default_env(const vault::Creden
   return {{"WARD_SECRET", v.secret_field}};
 }
 
-[[noreturn]] void exec_with_credential(const vault::CredentialVersion& v, const std::vector<std::string>& mappings,
+[[noreturn]] void exec_with_credential(const vault::CredentialVersion& v,
+                                       const std::vector<std::string>& mappings,
                                        const std::vector<std::string>& command) {
   auto pairs = default_env(v);
   for (const auto& text : mappings) {
     auto [var, field] = split_assignment(text, "--env");
-    pairs.erase(std::remove_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == var; }), pairs.end());
+    pairs.erase(
+        std::remove_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == var; }),
+        pairs.end());
     if (!v.fields.contains(field) && !v.secrets.contains(field)) {
       fail(ErrorCode::usage, "credential '" + v.name + "' has no field '" + field + "'");
     }
@@ -195,7 +209,8 @@ void register_cred(CLI::App& app, Context& ctx) {
     vault::CredentialVersion draft;
     draft.name = o.name;
     draft.type = o.type;
-    draft.secret_field = o.secret_field.empty() ? vault::default_secret_field(o.type) : o.secret_field;
+    draft.secret_field =
+        o.secret_field.empty() ? vault::default_secret_field(o.type) : o.secret_field;
     read_fields(o, draft.fields, draft.secrets);
     if (!o.rotate_every.empty()) draft.rotate_every = util::parse_duration(o.rotate_every);
     draft.secrets[draft.secret_field] = obtain_secret(o, draft.generation_policy);
@@ -210,7 +225,8 @@ void register_cred(CLI::App& app, Context& ctx) {
       details["generated"] = o.source.generate;
     });
     if (ctx.json()) {
-      print_json({{"schema", "ward.cred.add/v1"}, {"credential", summary_json(written, vault.id_of(o.name))}});
+      print_json({{"schema", "ward.cred.add/v1"},
+                  {"credential", summary_json(written, vault.id_of(o.name))}});
     } else {
       print_line("added " + o.name + " (" + written.type + ", version 1)");
     }
@@ -231,16 +247,19 @@ void register_cred(CLI::App& app, Context& ctx) {
     vault::Vault vault(ctx.ns());
     vault::CredentialVersion record;
     std::string field;
-    ctx.audited("cred.get", get_options->name, vault.id_of(get_options->name), [&](nlohmann::json& details) {
-      record = vault.read(get_options->name,
-                          get_options->version ? std::optional(get_options->version) : std::nullopt);
-      field = get_options->field.empty() ? record.secret_field : get_options->field;
-      details["version"] = record.version;
-      details["field"] = field;
-      if (!record.secrets.contains(field) && !record.fields.contains(field)) {
-        fail(ErrorCode::not_found, "credential '" + get_options->name + "' has no field '" + field + "'");
-      }
-    });
+    ctx.audited("cred.get", get_options->name, vault.id_of(get_options->name),
+                [&](nlohmann::json& details) {
+                  record = vault.read(get_options->name, get_options->version
+                                                             ? std::optional(get_options->version)
+                                                             : std::nullopt);
+                  field = get_options->field.empty() ? record.secret_field : get_options->field;
+                  details["version"] = record.version;
+                  details["field"] = field;
+                  if (!record.secrets.contains(field) && !record.fields.contains(field)) {
+                    fail(ErrorCode::not_found,
+                         "credential '" + get_options->name + "' has no field '" + field + "'");
+                  }
+                });
     crypto::SecretBytes value;
     if (auto secret = record.secrets.find(field); secret != record.secrets.end()) {
       value = secret->second.clone();
@@ -249,8 +268,11 @@ void register_cred(CLI::App& app, Context& ctx) {
     }
     if (ctx.json()) {
       // The one place a JSON document carries a secret: the user asked for it.
-      print_json({{"schema", "ward.cred.get/v1"}, {"name", record.name}, {"version", record.version},
-                  {"field", field}, {"value", std::string(value.reveal())}});
+      print_json({{"schema", "ward.cred.get/v1"},
+                  {"name", record.name},
+                  {"version", record.version},
+                  {"field", field},
+                  {"value", std::string(value.reveal())}});
     } else {
       std::fwrite(value.data(), 1, value.size(), stdout);
       std::fputc('\n', stdout);
@@ -260,7 +282,8 @@ void register_cred(CLI::App& app, Context& ctx) {
 
   // show
   auto show_options = std::make_shared<GetOptions>();
-  auto* show = cred->add_subcommand("show", "Show a credential's fields and versions (never the secret)");
+  auto* show =
+      cred->add_subcommand("show", "Show a credential's fields and versions (never the secret)");
   show->add_option("NAME", show_options->name, "Credential name")->required();
   show->add_option("--version", show_options->version, "Version to show (default: newest)");
   set_action(show, [&ctx, show_options] {
@@ -285,14 +308,20 @@ void register_cred(CLI::App& app, Context& ctx) {
     table.rows.push_back({"name", record.name});
     table.rows.push_back({"id", id});
     table.rows.push_back({"type", record.type});
-    table.rows.push_back({"current version", record.current_version ? std::to_string(record.current_version) : "none (revoked)"});
-    table.rows.push_back({"newest version", std::to_string(record.version) + " (" + std::string(vault::to_string(record.kind)) + ")"});
+    table.rows.push_back({"current version", record.current_version
+                                                 ? std::to_string(record.current_version)
+                                                 : "none (revoked)"});
+    table.rows.push_back({"newest version", std::to_string(record.version) + " (" +
+                                                std::string(vault::to_string(record.kind)) + ")"});
     table.rows.push_back({"created", record.credential_created});
     table.rows.push_back({"updated", record.created + " by " + record.actor});
-    table.rows.push_back({"rotate every", record.rotate_every ? util::format_duration(*record.rotate_every) : "-"});
+    table.rows.push_back(
+        {"rotate every", record.rotate_every ? util::format_duration(*record.rotate_every) : "-"});
     table.rows.push_back({"rotation", j["due"].get<std::string>()});
-    for (const auto& [k, v] : record.fields) table.rows.push_back({k, v.size() > 60 ? "(" + std::to_string(v.size()) + " bytes)" : v});
-    for (const auto& [k, v] : record.secrets) table.rows.push_back({k, "(secret, " + std::to_string(v.size()) + " bytes)"});
+    for (const auto& [k, v] : record.fields)
+      table.rows.push_back({k, v.size() > 60 ? "(" + std::to_string(v.size()) + " bytes)" : v});
+    for (const auto& [k, v] : record.secrets)
+      table.rows.push_back({k, "(secret, " + std::to_string(v.size()) + " bytes)"});
     std::string revoked;
     for (const auto v : record.revoked) revoked += (revoked.empty() ? "" : ",") + std::to_string(v);
     table.rows.push_back({"revoked versions", revoked.empty() ? "-" : revoked});
@@ -311,20 +340,29 @@ void register_cred(CLI::App& app, Context& ctx) {
     if (ctx.json()) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& s : items) {
-        nlohmann::json j{{"name", s.name}, {"id", s.id}, {"type", s.type}, {"current_version", s.current_version},
-                         {"latest_version", s.latest_version}, {"created", s.created}, {"updated", s.updated},
-                         {"fields", s.field_names}, {"secret_fields", s.secret_names},
+        nlohmann::json j{{"name", s.name},
+                         {"id", s.id},
+                         {"type", s.type},
+                         {"current_version", s.current_version},
+                         {"latest_version", s.latest_version},
+                         {"created", s.created},
+                         {"updated", s.updated},
+                         {"fields", s.field_names},
+                         {"secret_fields", s.secret_names},
                          {"revoked_versions", s.revoked_versions},
                          {"due", due_state(s.rotate_every, s.updated, s.current_version)}};
         if (s.rotate_every) j["rotate_every"] = util::format_duration(*s.rotate_every);
         out.push_back(j);
       }
-      print_json({{"schema", "ward.cred.list/v1"}, {"namespace", ctx.namespace_name()}, {"credentials", out}});
+      print_json({{"schema", "ward.cred.list/v1"},
+                  {"namespace", ctx.namespace_name()},
+                  {"credentials", out}});
       return;
     }
     Table table{{"NAME", "TYPE", "VERSION", "UPDATED", "ROTATE", "STATE"}, {}};
     for (const auto& s : items) {
-      table.rows.push_back({s.name, s.type, s.current_version ? std::to_string(s.current_version) : "-", s.updated,
+      table.rows.push_back({s.name, s.type,
+                            s.current_version ? std::to_string(s.current_version) : "-", s.updated,
                             s.rotate_every ? util::format_duration(*s.rotate_every) : "-",
                             due_state(s.rotate_every, s.updated, s.current_version)});
     }
@@ -355,14 +393,17 @@ void register_cred(CLI::App& app, Context& ctx) {
       for (const auto& [k, v] : previous.secrets) {
         if (!secrets.contains(k)) secrets[k] = v.clone();
       }
-      written = vault.rotate(o.name, std::move(secrets), fields, policy, audit::current_actor().display());
+      written = vault.rotate(o.name, std::move(secrets), fields, policy,
+                             audit::current_actor().display());
       details["version"] = written.version;
       details["generated"] = source.source.generate;
     });
     if (ctx.json()) {
-      print_json({{"schema", "ward.cred.rotate/v1"}, {"credential", summary_json(written, vault.id_of(o.name))}});
+      print_json({{"schema", "ward.cred.rotate/v1"},
+                  {"credential", summary_json(written, vault.id_of(o.name))}});
     } else {
-      print_line("rotated " + o.name + ": version " + std::to_string(written.version) + " is current");
+      print_line("rotated " + o.name + ": version " + std::to_string(written.version) +
+                 " is current");
     }
   });
 
@@ -373,7 +414,8 @@ void register_cred(CLI::App& app, Context& ctx) {
     bool purge = false;
   };
   auto revoke_options = std::make_shared<RevokeOptions>();
-  auto* revoke = cred->add_subcommand("revoke", "Revoke a credential (or one version); --purge deletes it");
+  auto* revoke =
+      cred->add_subcommand("revoke", "Revoke a credential (or one version); --purge deletes it");
   revoke->add_option("NAME", revoke_options->name, "Credential name")->required();
   revoke->add_option("--version", revoke_options->version, "Revoke only this version");
   revoke->add_flag("--purge", revoke_options->purge, "Delete the revoked versions' objects too");
@@ -389,11 +431,15 @@ void register_cred(CLI::App& app, Context& ctx) {
       details["purged_objects"] = result.purged_objects;
     });
     if (ctx.json()) {
-      print_json({{"schema", "ward.cred.revoke/v1"}, {"name", o.name}, {"revoked", result.revoked},
-                  {"marker_version", result.marker_version}, {"purged_objects", result.purged_objects}});
+      print_json({{"schema", "ward.cred.revoke/v1"},
+                  {"name", o.name},
+                  {"revoked", result.revoked},
+                  {"marker_version", result.marker_version},
+                  {"purged_objects", result.purged_objects}});
     } else {
       std::string versions;
-      for (const auto v : result.revoked) versions += (versions.empty() ? "" : ",") + std::to_string(v);
+      for (const auto v : result.revoked)
+        versions += (versions.empty() ? "" : ",") + std::to_string(v);
       print_line("revoked " + o.name + (versions.empty() ? "" : " (versions " + versions + ")") +
                  (o.purge ? ", purged " + std::to_string(result.purged_objects) + " objects" : ""));
     }
@@ -406,14 +452,19 @@ void register_cred(CLI::App& app, Context& ctx) {
     std::vector<std::string> command;
   };
   auto exec_options = std::make_shared<ExecOptions>();
-  auto* exec = cred->add_subcommand("exec", "Run a command with the credential in its environment only");
+  auto* exec =
+      cred->add_subcommand("exec", "Run a command with the credential in its environment only");
   exec->add_option("NAME", exec_options->name, "Credential name")->required();
-  exec->add_option("--env", exec_options->env, "Map VAR=FIELD into the child's environment (repeatable)");
-  exec->footer("The command and its arguments follow `--`: ward cred exec db/prod -- psql -c 'select 1'");
+  exec->add_option("--env", exec_options->env,
+                   "Map VAR=FIELD into the child's environment (repeatable)");
+  exec->footer(
+      "The command and its arguments follow `--`: ward cred exec db/prod -- psql -c 'select 1'");
   set_action(exec, [&ctx, exec_options] {
     auto& o = *exec_options;
     o.command = ctx.passthrough;
-    if (o.command.empty()) fail(ErrorCode::usage, "no command to run", "put it after --: ward cred exec NAME -- CMD [ARG...]");
+    if (o.command.empty())
+      fail(ErrorCode::usage, "no command to run",
+           "put it after --: ward cred exec NAME -- CMD [ARG...]");
     vault::Vault vault(ctx.ns());
     vault::CredentialVersion record;
     ctx.audited("cred.exec", o.name, vault.id_of(o.name), [&](nlohmann::json& details) {
@@ -426,14 +477,18 @@ void register_cred(CLI::App& app, Context& ctx) {
 
   // generate
   auto generate_policy = std::make_shared<std::string>("default");
-  auto* generate = cred->add_subcommand("generate", "Print a newly generated secret (nothing is stored)");
-  generate->add_option("--policy", *generate_policy, "length=32,classes=ulds,exclude=… or default|alnum|hex|pin");
+  auto* generate =
+      cred->add_subcommand("generate", "Print a newly generated secret (nothing is stored)");
+  generate->add_option("--policy", *generate_policy,
+                       "length=32,classes=ulds,exclude=… or default|alnum|hex|pin");
   set_action(generate, [&ctx, generate_policy] {
     const auto policy = crypto::GenerationPolicy::parse(*generate_policy);
     const auto secret = crypto::generate_secret(policy);
     if (ctx.json()) {
-      print_json({{"schema", "ward.cred.generate/v1"}, {"policy", policy.describe()},
-                  {"entropy_bits", policy.entropy_bits()}, {"value", std::string(secret.reveal())}});
+      print_json({{"schema", "ward.cred.generate/v1"},
+                  {"policy", policy.describe()},
+                  {"entropy_bits", policy.entropy_bits()},
+                  {"value", std::string(secret.reveal())}});
     } else {
       std::fwrite(secret.data(), 1, secret.size(), stdout);
       std::fputc('\n', stdout);

@@ -24,7 +24,8 @@ void run_selected(CLI::App& app) {
   }
   const auto found = actions().find(leaf);
   if (found == actions().end()) {
-    fail(ErrorCode::usage, "'" + leaf->get_name() + "' needs a subcommand", "see ward " + leaf->get_name() + " --help");
+    fail(ErrorCode::usage, "'" + leaf->get_name() + "' needs a subcommand",
+         "see ward " + leaf->get_name() + " --help");
   }
   found->second();
 }

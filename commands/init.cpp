@@ -14,14 +14,19 @@ void register_init(CLI::App& app, Context& ctx) {
   };
   auto options = std::make_shared<Options>();
   auto* init = app.add_subcommand("init", "Create a store and its master key");
-  init->add_option("--kdf-memory", options->kdf_memory_kib, "Argon2id memory for passphrase entries, KiB")
+  init->add_option("--kdf-memory", options->kdf_memory_kib,
+                   "Argon2id memory for passphrase entries, KiB")
       ->check(CLI::Range(8U * 1024U, 4U * 1024U * 1024U));
-  init->add_option("--kdf-iterations", options->kdf_iterations, "Argon2id iterations")->check(CLI::Range(1U, 64U));
-  init->add_option("--kek-max-age", options->kek_max_age, "Rotation policy for key-encryption keys (e.g. 90d)");
-  init->footer("Unlock method: the global --key-file PATH (created when it does not exist), "
-               "--passphrase-file PATH, --passphrase-fd N, or a prompt.");
+  init->add_option("--kdf-iterations", options->kdf_iterations, "Argon2id iterations")
+      ->check(CLI::Range(1U, 64U));
+  init->add_option("--kek-max-age", options->kek_max_age,
+                   "Rotation policy for key-encryption keys (e.g. 90d)");
+  init->footer(
+      "Unlock method: the global --key-file PATH (created when it does not exist), "
+      "--passphrase-file PATH, --passphrase-fd N, or a prompt.");
   set_action(init, [&ctx, options] {
-    const bool key_file_is_new = !ctx.options.key_file.empty() && !std::filesystem::exists(ctx.options.key_file);
+    const bool key_file_is_new =
+        !ctx.options.key_file.empty() && !std::filesystem::exists(ctx.options.key_file);
     auto unlock = ctx.new_unlock_material(ctx.options.key_file, ctx.options.passphrase_file,
                                           ctx.options.passphrase_fd, /*allow_prompt=*/true);
     keyring::InitOptions init_options;

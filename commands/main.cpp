@@ -19,7 +19,8 @@ void configure_logging(const ward::cli::GlobalOptions& options) {
   auto logger = spdlog::stderr_color_mt("ward");
   spdlog::set_default_logger(logger);
   if (options.log_format == "json") {
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%v"})", spdlog::pattern_time_type::utc);
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","message":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else {
     spdlog::set_pattern("ward: %l: %v");
   }
@@ -47,19 +48,27 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: `ward init --key-file K`
   app.option_defaults()->always_capture_default(false);
-  app.add_option("--store", options.store, "Store URL (default: $XDG_DATA_HOME/ward/store)")->envname("WARD_STORE");
+  app.add_option("--store", options.store, "Store URL (default: $XDG_DATA_HOME/ward/store)")
+      ->envname("WARD_STORE");
   app.add_option("--ns", options.ns, "Namespace (tenant); default: default")->envname("WARD_NS");
   app.add_flag("--json", options.json, "Machine-readable output (one JSON document on stdout)");
   app.add_flag("-v,--verbose", options.verbose, "More log output on stderr (repeat for more)");
   app.add_flag("-q,--quiet", options.quiet, "Only errors on stderr");
-  app.add_option("--log-format", options.log_format, "Log format on stderr")->check(CLI::IsMember({"text", "json"}));
-  app.add_option("--config", options.config, "Config file (default: $XDG_CONFIG_HOME/ward/config.json)")->envname("WARD_CONFIG");
-  app.add_option("--key-file", options.key_file, "Unlock with a key file")->envname("WARD_KEY_FILE");
-  app.add_option("--passphrase-file", options.passphrase_file, "Unlock with a passphrase read from a file")
+  app.add_option("--log-format", options.log_format, "Log format on stderr")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--config", options.config,
+                 "Config file (default: $XDG_CONFIG_HOME/ward/config.json)")
+      ->envname("WARD_CONFIG");
+  app.add_option("--key-file", options.key_file, "Unlock with a key file")
+      ->envname("WARD_KEY_FILE");
+  app.add_option("--passphrase-file", options.passphrase_file,
+                 "Unlock with a passphrase read from a file")
       ->envname("WARD_PASSPHRASE_FILE");
-  app.add_option("--passphrase-fd", options.passphrase_fd, "Unlock with a passphrase read from a file descriptor");
-  app.footer("Exit status: 0 ok, 1 findings, 2 usage, 3 not found, 4 cannot unlock or integrity failure,\n"
-             "5 conflict (retry), 6 store unreachable, 70 internal error. See ward(1).");
+  app.add_option("--passphrase-fd", options.passphrase_fd,
+                 "Unlock with a passphrase read from a file descriptor");
+  app.footer(
+      "Exit status: 0 ok, 1 findings, 2 usage, 3 not found, 4 cannot unlock or integrity failure,\n"
+      "5 conflict (retry), 6 store unreachable, 70 internal error. See ward(1).");
 
   ward::cli::register_init(app, ctx);
   ward::cli::register_key(app, ctx);
@@ -73,7 +82,8 @@ int main(int argc, char** argv) {
   // CLI11 2.1 would try to parse its flags, so it never sees them.
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i) args.emplace_back(argv[i]);  // CLI11 wants them reversed
-  if (const auto separator = std::find(args.rbegin(), args.rend(), "--"); separator != args.rend()) {
+  if (const auto separator = std::find(args.rbegin(), args.rend(), "--");
+      separator != args.rend()) {
     ctx.passthrough.assign(std::next(separator), args.rend());
     args.erase(args.begin(), separator.base());
   }
@@ -91,9 +101,10 @@ int main(int argc, char** argv) {
     ward::cli::print_error(e, options.json);
     return e.exit_code();
   } catch (const std::exception& e) {
-    ward::cli::print_error(ward::Error(ward::ErrorCode::internal, std::string("internal error: ") + e.what(),
-                                       "please report this with the command you ran (never its secrets)"),
-                           options.json);
+    ward::cli::print_error(
+        ward::Error(ward::ErrorCode::internal, std::string("internal error: ") + e.what(),
+                    "please report this with the command you ran (never its secrets)"),
+        options.json);
     return static_cast<int>(ward::ErrorCode::internal);
   }
   return 0;

@@ -40,9 +40,7 @@ void Table::print() const {
   std::cout.flush();
 }
 
-void print_json(const nlohmann::json& document) {
-  std::cout << document.dump(2) << std::endl;
-}
+void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << std::endl; }
 
 void print_line(const std::string& line) { std::cout << line << '\n' << std::flush; }
 
@@ -50,7 +48,8 @@ void print_error(const Error& error, bool json) {
   std::cerr << "ward: error: " << error.what() << '\n';
   if (!error.hint().empty()) std::cerr << "ward: hint: " << error.hint() << '\n';
   if (json) {
-    nlohmann::json document{{"schema", "ward.error/v1"}, {"code", error.exit_code()}, {"message", error.what()}};
+    nlohmann::json document{
+        {"schema", "ward.error/v1"}, {"code", error.exit_code()}, {"message", error.what()}};
     if (!error.hint().empty()) document["hint"] = error.hint();
     std::cerr << document.dump() << '\n';
   }

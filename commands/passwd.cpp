@@ -26,19 +26,25 @@ void register_passwd(CLI::App& app, Context& ctx) {
   passwd->require_subcommand(1);
 
   auto cost = std::make_shared<int>(crypto::k_bcrypt_default_cost);
-  auto* hash = passwd->add_subcommand("hash", "Print the bcrypt ($2b$) hash of a password read from stdin or a prompt");
+  auto* hash = passwd->add_subcommand(
+      "hash", "Print the bcrypt ($2b$) hash of a password read from stdin or a prompt");
   hash->add_option("--cost", *cost, "bcrypt cost (4-31)")->check(CLI::Range(4, 31));
   set_action(hash, [&ctx, cost] {
     const auto result = crypto::bcrypt_hash(read_password(/*confirm=*/true), *cost);
     if (ctx.json()) {
-      print_json({{"schema", "ward.passwd.hash/v1"}, {"algorithm", "bcrypt"}, {"cost", *cost}, {"hash", result}});
+      print_json({{"schema", "ward.passwd.hash/v1"},
+                  {"algorithm", "bcrypt"},
+                  {"cost", *cost},
+                  {"hash", result}});
     } else {
       print_line(result);
     }
   });
 
   auto expected = std::make_shared<std::string>();
-  auto* verify = passwd->add_subcommand("verify", "Check a password (stdin or prompt) against a bcrypt hash; exit 1 if it does not match");
+  auto* verify = passwd->add_subcommand(
+      "verify",
+      "Check a password (stdin or prompt) against a bcrypt hash; exit 1 if it does not match");
   verify->add_option("HASH", *expected, "The bcrypt hash")->required();
   set_action(verify, [&ctx, expected] {
     const bool match = crypto::bcrypt_verify(read_password(/*confirm=*/false), *expected);
@@ -51,9 +57,11 @@ void register_passwd(CLI::App& app, Context& ctx) {
   });
 
   auto policy = std::make_shared<crypto::StrengthPolicy>();
-  auto* check = passwd->add_subcommand("check", "Judge a password (stdin or prompt) against the strength policy; exit 1 if weak");
+  auto* check = passwd->add_subcommand(
+      "check", "Judge a password (stdin or prompt) against the strength policy; exit 1 if weak");
   check->add_option("--min-length", policy->min_length, "Minimum length");
-  check->add_option("--min-entropy", policy->min_entropy_bits, "Minimum estimated entropy in bits (zxcvbn)");
+  check->add_option("--min-entropy", policy->min_entropy_bits,
+                    "Minimum estimated entropy in bits (zxcvbn)");
   set_action(check, [&ctx, policy] {
     const auto report = crypto::assess_strength(read_password(/*confirm=*/false), *policy);
     if (ctx.json()) {
@@ -66,10 +74,12 @@ void register_passwd(CLI::App& app, Context& ctx) {
     } else {
       print_line(std::string(report.acceptable ? "acceptable" : "weak") + ": about " +
                  std::to_string(static_cast<int>(report.entropy_bits)) + " bits, score " +
-                 std::to_string(report.score) + "/4, " + std::to_string(report.length) + " characters");
+                 std::to_string(report.score) + "/4, " + std::to_string(report.length) +
+                 " characters");
       for (const auto& problem : report.problems) print_line("  - " + problem);
     }
-    if (!report.acceptable) fail(ErrorCode::findings, "the password does not meet the strength policy");
+    if (!report.acceptable)
+      fail(ErrorCode::findings, "the password does not meet the strength policy");
   });
 }
 

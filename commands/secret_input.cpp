@@ -16,11 +16,13 @@ namespace ward::cli {
 void add_secret_source_options(CLI::App& command, SecretSource& source) {
   command.add_flag("--secret-stdin", source.from_stdin, "Read the secret from standard input");
   command.add_option("--secret-file", source.file, "Read the secret from a file");
-  command.add_option("--secret-env", source.env, "Read the secret from the named environment variable");
+  command.add_option("--secret-env", source.env,
+                     "Read the secret from the named environment variable");
   command.add_flag("--prompt", source.prompt, "Ask for the secret on the terminal (no echo)");
   command.add_flag("--generate", source.generate, "Generate the secret with the CSPRNG");
-  command.add_option("--policy", source.policy,
-                     "Generation policy: length=32,classes=ulds,exclude=… or default|alnum|hex|pin");
+  command.add_option(
+      "--policy", source.policy,
+      "Generation policy: length=32,classes=ulds,exclude=… or default|alnum|hex|pin");
 }
 
 int count_sources(const SecretSource& source) {
@@ -112,7 +114,8 @@ crypto::SecretBytes read_secret(const SecretSource& source, const std::string& w
     strip_newline(secret);
   } else if (!source.env.empty()) {
     const char* value = std::getenv(source.env.c_str());
-    if (value == nullptr) fail(ErrorCode::usage, "environment variable " + source.env + " is not set");
+    if (value == nullptr)
+      fail(ErrorCode::usage, "environment variable " + source.env + " is not set");
     secret = crypto::SecretBytes::from(value);
   } else if (source.prompt) {
     secret = prompt_secret("Enter " + what + ": ", /*confirm=*/true);

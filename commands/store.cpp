@@ -11,17 +11,22 @@ void register_store(CLI::App& app, Context& ctx) {
   auto* store = app.add_subcommand("store", "The store itself: info and integrity");
   store->require_subcommand(1);
 
-  auto* info = store->add_subcommand("info", "Show the store's id, format and object counts (no unlock needed)");
+  auto* info = store->add_subcommand(
+      "info", "Show the store's id, format and object counts (no unlock needed)");
   set_action(info, [&ctx] {
     auto& objects = ctx.store();
     const auto config = keyring::Keyring::read_config(objects);
     std::map<std::string, std::size_t> families;
     for (const auto& name : objects.list("")) ++families[name.substr(0, name.find('/'))];
     if (ctx.json()) {
-      print_json({{"schema", "ward.store.info/v1"}, {"url", objects.url()}, {"store_id", config.store_id},
-                  {"format", config.format}, {"created", config.created},
+      print_json({{"schema", "ward.store.info/v1"},
+                  {"url", objects.url()},
+                  {"store_id", config.store_id},
+                  {"format", config.format},
+                  {"created", config.created},
                   {"put_if_absent", config.atomic_put_if_absent ? "atomic" : "suffix"},
-                  {"kek_max_age", util::format_duration(config.kek_max_age)}, {"objects", families}});
+                  {"kek_max_age", util::format_duration(config.kek_max_age)},
+                  {"objects", families}});
       return;
     }
     Table table{{"FIELD", "VALUE"}, {}};
@@ -29,13 +34,16 @@ void register_store(CLI::App& app, Context& ctx) {
     table.rows.push_back({"store id", config.store_id});
     table.rows.push_back({"format", std::to_string(config.format)});
     table.rows.push_back({"created", config.created});
-    table.rows.push_back({"put-if-absent", config.atomic_put_if_absent ? "atomic" : "suffix fallback"});
+    table.rows.push_back(
+        {"put-if-absent", config.atomic_put_if_absent ? "atomic" : "suffix fallback"});
     table.rows.push_back({"key rotation policy", util::format_duration(config.kek_max_age)});
-    for (const auto& [family, count] : families) table.rows.push_back({"objects: " + family, std::to_string(count)});
+    for (const auto& [family, count] : families)
+      table.rows.push_back({"objects: " + family, std::to_string(count)});
     table.print();
   });
 
-  auto* verify = store->add_subcommand("verify", "Check that every object authenticates and the structure is consistent");
+  auto* verify = store->add_subcommand(
+      "verify", "Check that every object authenticates and the structure is consistent");
   set_action(verify, [&ctx] {
     verify::StoreReport report;
     ctx.audited("store.verify", "", "", [&](nlohmann::json& details) {
@@ -44,19 +52,26 @@ void register_store(CLI::App& app, Context& ctx) {
       details["problems"] = report.problems.size();
     });
     if (ctx.json()) {
-      print_json({{"schema", "ward.store.verify/v1"}, {"ok", report.ok()}, {"objects", report.objects},
-                  {"credentials", report.credentials}, {"namespaces", report.namespaces},
-                  {"audit_events", report.audit.events}, {"problems", report.problems}, {"notes", report.notes}});
+      print_json({{"schema", "ward.store.verify/v1"},
+                  {"ok", report.ok()},
+                  {"objects", report.objects},
+                  {"credentials", report.credentials},
+                  {"namespaces", report.namespaces},
+                  {"audit_events", report.audit.events},
+                  {"problems", report.problems},
+                  {"notes", report.notes}});
     } else {
       print_line(std::string(report.ok() ? "store intact" : "store verification FAILED") + ": " +
-                 std::to_string(report.objects) + " objects checked (" + std::to_string(report.namespaces) +
-                 " namespaces, " + std::to_string(report.credentials) + " credential objects, " +
+                 std::to_string(report.objects) + " objects checked (" +
+                 std::to_string(report.namespaces) + " namespaces, " +
+                 std::to_string(report.credentials) + " credential objects, " +
                  std::to_string(report.audit.events) + " audit events)");
       for (const auto& problem : report.problems) print_line("  problem: " + problem);
       for (const auto& note : report.notes) print_line("  note: " + note);
     }
     if (!report.ok()) {
-      fail(ErrorCode::findings, "store verification found " + std::to_string(report.problems.size()) + " problem(s)");
+      fail(ErrorCode::findings,
+           "store verification found " + std::to_string(report.problems.size()) + " problem(s)");
     }
   });
 }

@@ -88,7 +88,8 @@ Event Event::from_json(const nlohmann::json& document) {
     event.actor.user = actor.at("user").get<std::string>();
     event.actor.host = actor.at("host").get<std::string>();
     event.actor.uid = actor.at("uid").get<std::uint32_t>();
-    if (actor.contains("ci")) event.actor.ci = actor.at("ci").get<std::map<std::string, std::string>>();
+    if (actor.contains("ci"))
+      event.actor.ci = actor.at("ci").get<std::map<std::string, std::string>>();
     event.action = document.at("action").get<std::string>();
     event.ns = document.at("namespace").get<std::string>();
     event.target = document.at("target").get<std::string>();

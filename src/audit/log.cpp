@@ -38,7 +38,8 @@ bool matches(const Event& event, const Filter& filter) {
     const auto& a = *filter.action;
     if (a.ends_with('.') ? !event.action.starts_with(a) : event.action != a) return false;
   }
-  if (filter.target && event.target != *filter.target && event.target_id != *filter.target) return false;
+  if (filter.target && event.target != *filter.target && event.target_id != *filter.target)
+    return false;
   return true;
 }
 
@@ -51,7 +52,8 @@ std::string event_object_name(std::uint64_t seq) {
 }
 
 std::string Checkpoint::signed_text() const {
-  return std::string(k_checkpoint_tag) + " " + store_id + " " + std::to_string(seq) + " " + head_hash;
+  return std::string(k_checkpoint_tag) + " " + store_id + " " + std::to_string(seq) + " " +
+         head_hash;
 }
 
 std::string Checkpoint::line() const { return signed_text() + " " + signature; }
@@ -74,7 +76,8 @@ Checkpoint Checkpoint::parse(std::string_view line) {
   if (parts.size() != 5 || parts[0] != k_checkpoint_tag) bad();
   Checkpoint checkpoint;
   checkpoint.store_id = parts[1];
-  const auto [end, ec] = std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), checkpoint.seq);
+  const auto [end, ec] =
+      std::from_chars(parts[2].data(), parts[2].data() + parts[2].size(), checkpoint.seq);
   if (ec != std::errc{} || end != parts[2].data() + parts[2].size()) bad();
   checkpoint.head_hash = parts[3];
   checkpoint.signature = parts[4];
@@ -101,7 +104,8 @@ Event Log::load(std::uint64_t seq, std::string* hash_hex) {
   const auto plaintext = crypto::aead_open(m_key, *bytes, event_aad(name));
   if (hash_hex != nullptr) *hash_hex = crypto::hex_encode(crypto::sha256(plaintext.bytes()));
   const auto document = nlohmann::json::parse(plaintext.reveal(), nullptr, false);
-  if (!document.is_object()) fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is malformed");
+  if (!document.is_object())
+    fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is malformed");
   return Event::from_json(document);
 }
 
@@ -149,8 +153,9 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
         report.problems.push_back("event " + std::to_string(seq) + " carries sequence number " +
                                   std::to_string(event.seq) + " (reordered)");
       } else if (!previous_hash.empty() && event.prev != previous_hash) {
-        report.problems.push_back("event " + std::to_string(seq) +
-                                  " does not chain to the event before it (modified, replaced or reordered)");
+        report.problems.push_back(
+            "event " + std::to_string(seq) +
+            " does not chain to the event before it (modified, replaced or reordered)");
       }
       ++report.events;
     } catch (const Error& e) {
@@ -176,7 +181,8 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
         const auto bytes = m_store.get(name);
         if (!bytes) continue;
         try {
-          auto candidate = Checkpoint::parse(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+          auto candidate = Checkpoint::parse(
+              std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
           if (candidate.seq >= best) {
             best = candidate.seq;
             checkpoint = candidate;
@@ -194,12 +200,15 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
     const bool well_formed = signature && signature->size() == sig.size();
     if (well_formed) std::copy(signature->begin(), signature->end(), sig.begin());
     if (checkpoint->store_id != m_store_id) {
-      report.problems.push_back("checkpoint belongs to store " + checkpoint->store_id + ", not " + m_store_id);
-    } else if (!well_formed || !crypto::ed25519_verify(key, crypto::as_bytes(checkpoint->signed_text()), sig)) {
+      report.problems.push_back("checkpoint belongs to store " + checkpoint->store_id + ", not " +
+                                m_store_id);
+    } else if (!well_formed ||
+               !crypto::ed25519_verify(key, crypto::as_bytes(checkpoint->signed_text()), sig)) {
       report.problems.push_back("checkpoint signature does not verify");
     } else if (checkpoint->seq > report.head_seq) {
-      report.problems.push_back("trail is truncated: the checkpoint covers " + std::to_string(checkpoint->seq) +
-                                " events, the store holds " + std::to_string(report.head_seq));
+      report.problems.push_back("trail is truncated: the checkpoint covers " +
+                                std::to_string(checkpoint->seq) + " events, the store holds " +
+                                std::to_string(report.head_seq));
     } else if (checkpoint->seq > 0 && hashes[checkpoint->seq] != checkpoint->head_hash) {
       report.problems.push_back("event " + std::to_string(checkpoint->seq) +
                                 " differs from the one the checkpoint signed (history rewritten)");
@@ -217,11 +226,13 @@ Checkpoint Log::checkpoint(const crypto::SecretBytes& signing_seed) {
   checkpoint.seq = seqs.empty() ? 0 : seqs.back();
   checkpoint.head_hash = k_genesis;
   if (!seqs.empty()) (void)load(checkpoint.seq, &checkpoint.head_hash);
-  const auto signature = crypto::ed25519_sign(signing_seed, crypto::as_bytes(checkpoint.signed_text()));
+  const auto signature =
+      crypto::ed25519_sign(signing_seed, crypto::as_bytes(checkpoint.signed_text()));
   checkpoint.signature = crypto::base64_encode(signature);
   const auto line = checkpoint.line() + "\n";
   char name[64];
-  std::snprintf(name, sizeof name, "audit/checkpoints/%012llu", static_cast<unsigned long long>(checkpoint.seq));
+  std::snprintf(name, sizeof name, "audit/checkpoints/%012llu",
+                static_cast<unsigned long long>(checkpoint.seq));
   (void)m_store.put_if_absent(name, crypto::as_bytes(line));  // same seq → same line already kept
   return checkpoint;
 }

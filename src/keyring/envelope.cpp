@@ -16,7 +16,8 @@ void put_u32(crypto::Bytes& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
-crypto::Bytes dek_aad(ObjectType type, WrapKind kind, std::uint32_t version, std::string_view path) {
+crypto::Bytes dek_aad(ObjectType type, WrapKind kind, std::uint32_t version,
+                      std::string_view path) {
   crypto::Bytes aad(crypto::as_bytes("ward.dek.v1").begin(), crypto::as_bytes("ward.dek.v1").end());
   aad.push_back(static_cast<std::uint8_t>(type));
   aad.push_back(static_cast<std::uint8_t>(kind));
@@ -33,7 +34,8 @@ crypto::Bytes body_aad(ObjectType type, std::string_view path) {
 }
 
 crypto::Bytes encode(ObjectType type, WrapKind kind, std::uint32_t version,
-                     std::span<const std::uint8_t> wrapped_dek, std::span<const std::uint8_t> body) {
+                     std::span<const std::uint8_t> wrapped_dek,
+                     std::span<const std::uint8_t> body) {
   crypto::Bytes out;
   out.reserve(k_envelope_header_size + body.size());
   out.insert(out.end(), k_magic.begin(), k_magic.end());
@@ -50,7 +52,8 @@ crypto::SecretBytes unwrap_dek(const crypto::SecretBytes& key, const ParsedEnvel
                                ObjectType expected_type, std::string_view path) {
   const auto& h = envelope.header;
   if (h.type != expected_type) fail(ErrorCode::auth, "object has an unexpected type");
-  auto dek = crypto::aead_open(key, h.wrapped_dek, dek_aad(h.type, h.wrap_kind, h.wrap_version, path));
+  auto dek =
+      crypto::aead_open(key, h.wrapped_dek, dek_aad(h.type, h.wrap_kind, h.wrap_version, path));
   if (dek.size() != crypto::k_key_size) fail(ErrorCode::auth, "object has a malformed data key");
   return dek;
 }
@@ -83,7 +86,8 @@ crypto::Bytes seal_object(const crypto::SecretBytes& wrapping_key, WrapKind kind
                           std::uint32_t wrap_version, ObjectType type, std::string_view path,
                           std::span<const std::uint8_t> plaintext) {
   const auto dek = crypto::random_secret(crypto::k_key_size);
-  const auto wrapped = crypto::aead_seal(wrapping_key, dek.bytes(), dek_aad(type, kind, wrap_version, path));
+  const auto wrapped =
+      crypto::aead_seal(wrapping_key, dek.bytes(), dek_aad(type, kind, wrap_version, path));
   const auto body = crypto::aead_seal(dek, plaintext, body_aad(type, path));
   return encode(type, kind, wrap_version, wrapped, body);
 }

@@ -1,9 +1,8 @@
 #pragma once
 
 #include <initializer_list>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "ward/crypto/aead.hpp"
 #include "ward/crypto/secret.hpp"

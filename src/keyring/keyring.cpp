@@ -4,13 +4,13 @@
 #include <cstring>
 #include <set>
 
+#include "key_bundle.hpp"
 #include "ward/crypto/aead.hpp"
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/hash.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
-#include "key_bundle.hpp"
 
 namespace ward::keyring {
 namespace {
@@ -24,7 +24,8 @@ constexpr std::string_view k_ns_prefix = "keys/ns/";
 constexpr std::size_t k_id_length = 26;
 constexpr std::size_t k_batch_size = 2048;
 
-std::string keyed_id(const crypto::SecretBytes& key, std::string_view domain, std::string_view name) {
+std::string keyed_id(const crypto::SecretBytes& key, std::string_view domain,
+                     std::string_view name) {
   std::string message(domain);
   message.push_back('\0');
   message.append(name);
@@ -45,8 +46,8 @@ crypto::SecretBytes derive_unlock_key(const UnlockMaterial& unlock, const json& 
   const auto salt = crypto::base64_decode(kdf.at("salt").get<std::string>());
   if (!salt) fail(ErrorCode::auth, "unlock entry has a malformed salt");
   if (unlock.kind == UnlockMaterial::Kind::key_file) {
-    return crypto::hkdf_sha256(unlock.secret.bytes(), *salt, crypto::as_bytes("ward unlock key-file v1"),
-                               crypto::k_key_size);
+    return crypto::hkdf_sha256(unlock.secret.bytes(), *salt,
+                               crypto::as_bytes("ward unlock key-file v1"), crypto::k_key_size);
   }
   crypto::Argon2Params params;
   params.memory_kib = kdf.at("memory_kib").get<std::uint32_t>();
@@ -120,12 +121,12 @@ const crypto::SecretBytes& Namespace::kek(std::uint32_t version) {
   load_kek_list();
   const auto generations = m_kek_generations.find(version);
   if (generations == m_kek_generations.end()) {
-    fail(ErrorCode::auth,
-         "key-encryption key version " + std::to_string(version) + " of namespace '" + m_name +
-             "' does not exist (retired?)");
+    fail(ErrorCode::auth, "key-encryption key version " + std::to_string(version) +
+                              " of namespace '" + m_name + "' does not exist (retired?)");
   }
   const auto logical = ns_kek_prefix(m_id) + version_name(version);
-  const auto plaintext = m_keyring.open_master_object(ObjectType::kek, logical, generations->second);
+  const auto plaintext =
+      m_keyring.open_master_object(ObjectType::kek, logical, generations->second);
   auto bundle = KeyBundle::unpack(plaintext, 1);
   m_kek_created[version] = util::parse_time(bundle.metadata.at("created").get<std::string>());
   return m_keks.emplace(version, std::move(bundle.keys[0])).first->second;
@@ -156,7 +157,8 @@ crypto::Bytes Namespace::seal(ObjectType type, std::string_view path,
 crypto::SecretBytes Namespace::open(ObjectType type, std::string_view path,
                                     std::span<const std::uint8_t> bytes) {
   const auto envelope = parse_envelope(bytes);
-  if (envelope.header.wrap_kind != WrapKind::kek) fail(ErrorCode::auth, "object has an unexpected wrapping");
+  if (envelope.header.wrap_kind != WrapKind::kek)
+    fail(ErrorCode::auth, "object has an unexpected wrapping");
   return open_object(kek(envelope.header.wrap_version), envelope, type, path);
 }
 
@@ -168,8 +170,10 @@ std::uint32_t Namespace::rotate_kek() {
   const auto logical = ns_kek_prefix(m_id) + version_name(version);
   const auto plaintext =
       KeyBundle::pack({&key}, json{{"version", version}, {"created", util::format_time(created)}});
-  if (!m_keyring.put_generation(logical, 1, m_keyring.seal_with_master(ObjectType::kek, logical, plaintext.bytes()))) {
-    fail(ErrorCode::conflict, "another process rotated the key of namespace '" + m_name + "' at the same time",
+  if (!m_keyring.put_generation(
+          logical, 1, m_keyring.seal_with_master(ObjectType::kek, logical, plaintext.bytes()))) {
+    fail(ErrorCode::conflict,
+         "another process rotated the key of namespace '" + m_name + "' at the same time",
          "run `ward key status` and retry if needed");
   }
   m_kek_generations[version] = {1};
@@ -236,7 +240,8 @@ RewrapResult Namespace::rewrap() {
 void Namespace::retire_kek(std::uint32_t version) {
   load_kek_list();
   if (!m_kek_generations.contains(version)) {
-    fail(ErrorCode::not_found, "namespace '" + m_name + "' has no key version " + std::to_string(version));
+    fail(ErrorCode::not_found,
+         "namespace '" + m_name + "' has no key version " + std::to_string(version));
   }
   if (version == current_kek_version()) {
     fail(ErrorCode::conflict, "key version " + std::to_string(version) + " is the current version",
@@ -252,7 +257,8 @@ void Namespace::retire_kek(std::uint32_t version) {
   }
   if (users > 0) {
     fail(ErrorCode::conflict,
-         "key version " + std::to_string(version) + " still wraps " + std::to_string(users) + " object(s)",
+         "key version " + std::to_string(version) + " still wraps " + std::to_string(users) +
+             " object(s)",
          "run `ward key rewrap` first");
   }
   std::vector<std::string> names;
@@ -298,13 +304,16 @@ StoreConfig Keyring::read_config(store::ObjectStore& store) {
     fail(ErrorCode::auth, "the config object of store " + store.url() + " is malformed");
   }
   if (config.format != 1) {
-    fail(ErrorCode::usage, "store " + store.url() + " has format " + std::to_string(config.format) +
-                               ", which this ward does not know", "upgrade ward");
+    fail(ErrorCode::usage,
+         "store " + store.url() + " has format " + std::to_string(config.format) +
+             ", which this ward does not know",
+         "upgrade ward");
   }
   return config;
 }
 
-std::unique_ptr<Keyring> Keyring::initialize(store::ObjectStore& store, const UnlockMaterial& unlock,
+std::unique_ptr<Keyring> Keyring::initialize(store::ObjectStore& store,
+                                             const UnlockMaterial& unlock,
                                              const InitOptions& options) {
   store.create();
   if (store.get(std::string(k_config_name))) {
@@ -342,8 +351,8 @@ std::unique_ptr<Keyring> Keyring::initialize(store::ObjectStore& store, const Un
   keyring->m_checkpoint_public = pair.public_key;
 
   keyring->write_root_keys(1);
-  keyring->m_unlocked_by = keyring->write_unlock_entry(
-      unlock, crypto::hex_encode(crypto::random_bytes(4)), 1);
+  keyring->m_unlocked_by =
+      keyring->write_unlock_entry(unlock, crypto::hex_encode(crypto::random_bytes(4)), 1);
   keyring->create_namespace(k_default_namespace);
   // The config is the commit point: without it the directory is not a store.
   const auto config_bytes = to_vector(config.document.dump(2) + "\n");
@@ -395,7 +404,8 @@ void Keyring::write_root_keys(std::uint32_t generation) {
   const auto plaintext = KeyBundle::pack({&m_names_key, &m_audit_key, &m_checkpoint_seed},
                                          json{{"config_sha256", crypto::hex_encode(digest)}});
   const std::string logical(k_root_logical);
-  if (!put_generation(logical, generation, seal_with_master(ObjectType::root_keys, logical, plaintext.bytes()))) {
+  if (!put_generation(logical, generation,
+                      seal_with_master(ObjectType::root_keys, logical, plaintext.bytes()))) {
     fail(ErrorCode::conflict, "the root keys of store " + m_store.url() + " changed concurrently");
   }
 }
@@ -407,7 +417,8 @@ void Keyring::load_root_keys() {
   if (found == generations.end()) {
     fail(ErrorCode::auth, "store " + m_store.url() + " has no root keys", "the store is damaged");
   }
-  auto bundle = KeyBundle::unpack(open_master_object(ObjectType::root_keys, logical, found->second), 3);
+  auto bundle =
+      KeyBundle::unpack(open_master_object(ObjectType::root_keys, logical, found->second), 3);
   const auto config_bytes = m_store.get(std::string(k_config_name));
   const auto digest = crypto::sha256(config_bytes ? *config_bytes : std::vector<std::uint8_t>{});
   if (bundle.metadata.value("config_sha256", "") != crypto::hex_encode(digest)) {
@@ -434,12 +445,15 @@ Namespace& Keyring::ns(std::string_view name) {
     fail(ErrorCode::not_found, "no namespace '" + std::string(name) + "' in store " + m_store.url(),
          "`ward ns list` shows the namespaces; `ward ns create NAME` adds one");
   }
-  auto bundle = KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, meta->second), 3);
+  auto bundle =
+      KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, meta->second), 3);
   if (bundle.metadata.value("name", "") != name) {
-    fail(ErrorCode::auth, "namespace object " + logical + " does not belong to '" + std::string(name) + "'");
+    fail(ErrorCode::auth,
+         "namespace object " + logical + " does not belong to '" + std::string(name) + "'");
   }
-  auto created = std::make_unique<Namespace>(*this, std::string(name), id, std::move(bundle.keys[0]),
-                                              std::move(bundle.keys[1]), std::move(bundle.keys[2]));
+  auto created =
+      std::make_unique<Namespace>(*this, std::string(name), id, std::move(bundle.keys[0]),
+                                  std::move(bundle.keys[1]), std::move(bundle.keys[2]));
   return *m_namespaces.emplace(std::string(name), std::move(created)).first->second;
 }
 
@@ -460,11 +474,13 @@ Namespace& Keyring::create_namespace(std::string_view name) {
   if (!m_store.list(std::string(k_ns_prefix) + id + "/").empty()) {
     fail(ErrorCode::conflict, "namespace '" + std::string(name) + "' already exists");
   }
-  put_generation(kek_logical, 1, seal_with_master(ObjectType::kek, kek_logical, kek_plaintext.bytes()));
+  put_generation(kek_logical, 1,
+                 seal_with_master(ObjectType::kek, kek_logical, kek_plaintext.bytes()));
   const auto meta_plaintext = KeyBundle::pack({&name_key, &pseudonym_key, &token_key},
                                               json{{"name", name}, {"created", created}});
-  if (!put_generation(meta_logical, 1,
-                      seal_with_master(ObjectType::namespace_meta, meta_logical, meta_plaintext.bytes()))) {
+  if (!put_generation(
+          meta_logical, 1,
+          seal_with_master(ObjectType::namespace_meta, meta_logical, meta_plaintext.bytes()))) {
     fail(ErrorCode::conflict, "namespace '" + std::string(name) + "' already exists");
   }
   auto ns = std::make_unique<Namespace>(*this, std::string(name), id, std::move(name_key),
@@ -474,9 +490,11 @@ Namespace& Keyring::create_namespace(std::string_view name) {
 
 std::vector<std::string> Keyring::namespace_names() {
   std::vector<std::string> names;
-  for (const auto& [logical, generations] : group_generations(m_store.list(std::string(k_ns_prefix)))) {
+  for (const auto& [logical, generations] :
+       group_generations(m_store.list(std::string(k_ns_prefix)))) {
     if (!logical.ends_with("/meta")) continue;
-    const auto bundle = KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 3);
+    const auto bundle =
+        KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 3);
     names.push_back(bundle.metadata.value("name", ""));
   }
   std::sort(names.begin(), names.end());
@@ -527,8 +545,9 @@ crypto::SecretBytes Keyring::open_master_object(ObjectType type, const std::stri
       last_error = e;
     }
   }
-  fail(ErrorCode::auth, "object " + logical + " failed authentication" +
-                            (last_error ? std::string(": ") + last_error->what() : std::string()),
+  fail(ErrorCode::auth,
+       "object " + logical + " failed authentication" +
+           (last_error ? std::string(": ") + last_error->what() : std::string()),
        "the store is damaged or was tampered with; run `ward store verify`");
 }
 
@@ -550,16 +569,14 @@ std::string Keyring::write_unlock_entry(const UnlockMaterial& unlock, const std:
            {"parallelism", m_config.kdf.parallelism},
            {"salt", salt}};
   }
-  json entry{{"schema", "ward.unlock/v1"},
-             {"id", id},
-             {"kind", kind_name(unlock.kind)},
-             {"created", util::format_time(util::now())},
-             {"master_serial", m_master_serial},
-             {"kdf", kdf}};
+  json entry{{"schema", "ward.unlock/v1"},       {"id", id},
+             {"kind", kind_name(unlock.kind)},   {"created", util::format_time(util::now())},
+             {"master_serial", m_master_serial}, {"kdf", kdf}};
   const auto wrapping = derive_unlock_key(unlock, kdf);
   entry["wrapped_master"] =
       crypto::base64_encode(crypto::aead_seal(wrapping, m_master_key.bytes(), entry_aad(entry)));
-  if (!put_generation(std::string(k_unlock_prefix) + id, generation, to_vector(entry.dump(2) + "\n"))) {
+  if (!put_generation(std::string(k_unlock_prefix) + id, generation,
+                      to_vector(entry.dump(2) + "\n"))) {
     fail(ErrorCode::conflict, "unlock entry " + id + " was written concurrently");
   }
   return id;
@@ -567,7 +584,8 @@ std::string Keyring::write_unlock_entry(const UnlockMaterial& unlock, const std:
 
 std::vector<UnlockEntryInfo> Keyring::unlock_entries() {
   std::vector<UnlockEntryInfo> entries;
-  for (const auto& [logical, generations] : group_generations(m_store.list(std::string(k_unlock_prefix)))) {
+  for (const auto& [logical, generations] :
+       group_generations(m_store.list(std::string(k_unlock_prefix)))) {
     const auto bytes = m_store.get(generation_name(logical, generations.front()));
     if (!bytes) continue;
     const auto entry = parse_json_object(*bytes);
@@ -591,7 +609,8 @@ void Keyring::remove_unlock(std::string_view id) {
   const auto entries = group_generations(m_store.list(std::string(k_unlock_prefix)));
   const auto logical = std::string(k_unlock_prefix) + std::string(id);
   const auto found = entries.find(logical);
-  if (found == entries.end()) fail(ErrorCode::not_found, "no unlock entry '" + std::string(id) + "'");
+  if (found == entries.end())
+    fail(ErrorCode::not_found, "no unlock entry '" + std::string(id) + "'");
   if (entries.size() == 1) {
     fail(ErrorCode::conflict, "unlock entry " + std::string(id) + " is the last one",
          "add another first with `ward key add-unlock`, or the store could never be opened again");
@@ -611,7 +630,8 @@ std::vector<std::string> Keyring::rotate_master(const UnlockMaterial& unlock) {
 
   // Every object wrapped by the master key, with its generations.
   GenerationMap wrapped = group_generations(m_store.list("keys/root/"));
-  for (auto& entry : group_generations(m_store.list(std::string(k_ns_prefix)))) wrapped.insert(entry);
+  for (auto& entry : group_generations(m_store.list(std::string(k_ns_prefix))))
+    wrapped.insert(entry);
 
   auto new_master = crypto::random_secret(crypto::k_key_size);
   const auto new_serial = m_master_serial + 1;
@@ -627,7 +647,8 @@ std::vector<std::string> Keyring::rotate_master(const UnlockMaterial& unlock) {
     auto rewrapped = rewrap_object(m_master_key, new_master, WrapKind::master, new_serial,
                                    parse_envelope(*bytes), type, logical);
     batch.push_back({generation_name(logical, generations.front() + 1), std::move(rewrapped)});
-    for (const auto generation : generations) superseded.push_back(generation_name(logical, generation));
+    for (const auto generation : generations)
+      superseded.push_back(generation_name(logical, generation));
   }
   const auto written = m_store.put_batch(batch);
   if (std::find(written.begin(), written.end(), false) != written.end()) {
@@ -652,7 +673,8 @@ std::vector<std::string> Keyring::rotate_master(const UnlockMaterial& unlock) {
   std::vector<std::string> removed_entries;
   for (const auto& [logical, generations] : entries) {
     if (logical != own_logical) removed_entries.push_back(logical.substr(k_unlock_prefix.size()));
-    for (const auto generation : generations) superseded.push_back(generation_name(logical, generation));
+    for (const auto generation : generations)
+      superseded.push_back(generation_name(logical, generation));
   }
   m_store.remove_batch(superseded);
   for (auto& [name, ns] : m_namespaces) {

@@ -21,11 +21,13 @@ constexpr std::size_t k_key_file_size = k_key_file_magic.size() + k_key_file_key
 UnlockMaterial parse_key_file_content(const crypto::SecretBytes& content, std::string source) {
   if (content.size() != k_key_file_size || !content.reveal().starts_with(k_key_file_magic)) {
     fail(ErrorCode::auth, source + " is not a ward key file",
-         "a key file is written by `ward init --key-file PATH` or `ward key add-unlock --new-key-file PATH`");
+         "a key file is written by `ward init --key-file PATH` or `ward key add-unlock "
+         "--new-key-file PATH`");
   }
   UnlockMaterial material;
   material.kind = UnlockMaterial::Kind::key_file;
-  material.secret = crypto::SecretBytes(content.data() + k_key_file_magic.size(), k_key_file_key_size);
+  material.secret =
+      crypto::SecretBytes(content.data() + k_key_file_magic.size(), k_key_file_key_size);
   material.source = std::move(source);
   return material;
 }
@@ -76,7 +78,8 @@ UnlockMaterial create_key_file(const std::filesystem::path& path) {
       const int saved = errno;
       ::close(fd);
       ::unlink(path.c_str());
-      fail(ErrorCode::usage, "cannot write key file " + path.string() + ": " + std::strerror(saved));
+      fail(ErrorCode::usage,
+           "cannot write key file " + path.string() + ": " + std::strerror(saved));
     }
     written += static_cast<std::size_t>(n);
   }

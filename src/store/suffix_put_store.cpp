@@ -55,7 +55,8 @@ class SuffixPutStore final : public ObjectStore {
 
   std::vector<std::string> list(const std::string& prefix) override {
     std::set<std::string> logical;
-    for (const auto& name : m_inner->list(prefix)) logical.insert(name.substr(0, name.rfind(k_candidate_separator)));
+    for (const auto& name : m_inner->list(prefix))
+      logical.insert(name.substr(0, name.rfind(k_candidate_separator)));
     return {logical.begin(), logical.end()};
   }
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-
 #include <nlohmann/json.hpp>
 
 #include "ward/crypto/aead.hpp"
@@ -73,16 +72,19 @@ std::string default_secret_field(std::string_view type) {
 
 bool is_secret_field_name(std::string_view field) {
   static const std::array<std::string_view, 9> names = {
-      "password", "private_key", "token", "secret", "passphrase",
-      "client_key", "sslkey", "api_key", "secret_access_key"};
+      "password",   "private_key", "token",   "secret",           "passphrase",
+      "client_key", "sslkey",      "api_key", "secret_access_key"};
   return std::find(names.begin(), names.end(), field) != names.end();
 }
 
 std::string_view to_string(VersionKind kind) {
   switch (kind) {
-    case VersionKind::active: return "active";
-    case VersionKind::pending: return "pending";
-    case VersionKind::revocation: return "revocation";
+    case VersionKind::active:
+      return "active";
+    case VersionKind::pending:
+      return "pending";
+    case VersionKind::revocation:
+      return "revocation";
   }
   return "unknown";
 }

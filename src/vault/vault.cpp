@@ -42,11 +42,13 @@ CredentialVersion Vault::load(const std::string& id, std::uint32_t version,
       const auto bytes = m_ns.store().get(keyring::generation_name(path, generation));
       if (!bytes) continue;
       auto record = decode_credential(m_ns.open(ObjectType::credential, path, *bytes));
-      if (record.version != version) fail(ErrorCode::auth, "credential object " + path + " holds another version");
+      if (record.version != version)
+        fail(ErrorCode::auth, "credential object " + path + " holds another version");
       return record;
     }
   }
-  fail(ErrorCode::not_found, "credential version " + std::to_string(version) + " disappeared while reading");
+  fail(ErrorCode::not_found,
+       "credential version " + std::to_string(version) + " disappeared while reading");
 }
 
 void Vault::write(const std::string& id, const CredentialVersion& version) {
@@ -64,11 +66,13 @@ CredentialVersion Vault::latest(std::string_view name) {
   const auto id = id_of(name);
   const auto versions = stored_versions(id);
   if (versions.empty()) {
-    fail(ErrorCode::not_found, "no credential " + quote_name(name) + " in namespace " + quote_name(m_ns.name()),
+    fail(ErrorCode::not_found,
+         "no credential " + quote_name(name) + " in namespace " + quote_name(m_ns.name()),
          "`ward cred list` shows the credentials of a namespace");
   }
   auto record = load(id, versions.rbegin()->first, versions.rbegin()->second);
-  if (record.name != name) fail(ErrorCode::auth, "credential object does not belong to " + quote_name(name));
+  if (record.name != name)
+    fail(ErrorCode::auth, "credential object does not belong to " + quote_name(name));
   return record;
 }
 
@@ -96,7 +100,8 @@ CredentialVersion Vault::add(CredentialVersion draft) {
   return draft;
 }
 
-CredentialVersion Vault::rotate(std::string_view name, std::map<std::string, crypto::SecretBytes> secrets,
+CredentialVersion Vault::rotate(std::string_view name,
+                                std::map<std::string, crypto::SecretBytes> secrets,
                                 const std::map<std::string, std::string>& field_updates,
                                 const std::string& generation_policy, const std::string& actor) {
   const auto previous = latest(name);
@@ -113,7 +118,8 @@ CredentialVersion Vault::rotate(std::string_view name, std::map<std::string, cry
   next.credential_created = previous.credential_created;
   next.actor = actor;
   next.rotate_every = previous.rotate_every;
-  next.generation_policy = generation_policy.empty() ? previous.generation_policy : generation_policy;
+  next.generation_policy =
+      generation_policy.empty() ? previous.generation_policy : generation_policy;
   next.current_version = next.version;
   next.revoked = previous.revoked;
   next.purged = previous.purged;
@@ -144,11 +150,14 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
   marker.current_version = previous.current_version;
   if (version) {
     if (!stored.contains(*version) && !previous.purged.contains(*version)) {
-      fail(ErrorCode::not_found, "credential " + quote_name(name) + " has no version " + std::to_string(*version));
+      fail(ErrorCode::not_found,
+           "credential " + quote_name(name) + " has no version " + std::to_string(*version));
     }
     if (previous.revoked.contains(*version) && !purge) {
-      fail(ErrorCode::conflict, "version " + std::to_string(*version) + " of " + quote_name(name) +
-                                    " is already revoked", "add --purge to delete its objects");
+      fail(
+          ErrorCode::conflict,
+          "version " + std::to_string(*version) + " of " + quote_name(name) + " is already revoked",
+          "add --purge to delete its objects");
     }
     if (!previous.revoked.contains(*version)) result.revoked.push_back(*version);
     marker.revoked.insert(*version);
@@ -184,27 +193,32 @@ CredentialVersion Vault::read(std::string_view name, std::optional<std::uint32_t
   auto newest = latest(name);
   const auto wanted = version.value_or(newest.current_version);
   if (wanted == 0) {
-    fail(ErrorCode::not_found, "credential " + quote_name(name) + " is revoked and has no current secret",
+    fail(ErrorCode::not_found,
+         "credential " + quote_name(name) + " is revoked and has no current secret",
          "give it a new one with `ward cred rotate`");
   }
   if (newest.revoked.contains(wanted)) {
-    fail(ErrorCode::not_found, "version " + std::to_string(wanted) + " of " + quote_name(name) + " is revoked");
+    fail(ErrorCode::not_found,
+         "version " + std::to_string(wanted) + " of " + quote_name(name) + " is revoked");
   }
   if (wanted > newest.version) {
-    fail(ErrorCode::not_found, "credential " + quote_name(name) + " has no version " + std::to_string(wanted));
+    fail(ErrorCode::not_found,
+         "credential " + quote_name(name) + " has no version " + std::to_string(wanted));
   }
   CredentialVersion record = wanted == newest.version ? std::move(newest) : [&] {
     const auto id = id_of(name);
     const auto stored = stored_versions(id);
     const auto found = stored.find(wanted);
     if (found == stored.end()) {
-      fail(ErrorCode::not_found, "credential " + quote_name(name) + " has no version " + std::to_string(wanted));
+      fail(ErrorCode::not_found,
+           "credential " + quote_name(name) + " has no version " + std::to_string(wanted));
     }
     return load(id, wanted, found->second);
   }();
   if (record.kind != VersionKind::active) {
-    fail(ErrorCode::not_found, "version " + std::to_string(wanted) + " of " + quote_name(name) + " is " +
-                                   std::string(to_string(record.kind)) + ", not a usable secret");
+    fail(ErrorCode::not_found, "version " + std::to_string(wanted) + " of " + quote_name(name) +
+                                   " is " + std::string(to_string(record.kind)) +
+                                   ", not a usable secret");
   }
   return record;
 }

@@ -1,8 +1,7 @@
 #include "ward/verify/store_verifier.hpp"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
@@ -28,7 +27,8 @@ void verify_master_objects(keyring::Keyring& keys, StoreReport& report) {
             continue;
           }
           if (envelope.header.wrap_version != keys.master_serial()) {
-            report.notes.push_back(name + ": generation under another master key (interrupted `key rotate --master`)");
+            report.notes.push_back(
+                name + ": generation under another master key (interrupted `key rotate --master`)");
             continue;
           }
           (void)keys.open_master_object(envelope.header.type, logical, {generation});
@@ -67,14 +67,16 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
     for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
       const auto rest = std::string_view(logical).substr(prefix.size());
       const auto slash = rest.find('/');
-      const auto version = slash == std::string_view::npos ? std::nullopt
-                                                           : keyring::parse_version_name(rest.substr(slash + 1));
+      const auto version = slash == std::string_view::npos
+                               ? std::nullopt
+                               : keyring::parse_version_name(rest.substr(slash + 1));
       for (const auto generation : generations) {
         const auto name = keyring::generation_name(logical, generation);
         const auto bytes = store.get(name);
         if (!bytes) continue;
         try {
-          const auto record = vault::decode_credential(ns.open(ObjectType::credential, logical, *bytes));
+          const auto record =
+              vault::decode_credential(ns.open(ObjectType::credential, logical, *bytes));
           if (!version || record.version != *version) {
             report.problems.push_back(name + ": holds version " + std::to_string(record.version));
           } else if (ns.object_id(record.name) != rest.substr(0, slash)) {

@@ -94,6 +94,7 @@ TEST_CASE("checkpoints: signed, bound to their store, parsed strictly") {
   other_store.store_id = "store-two";
   REQUIRE_FALSE(f.log.verify(other_store, f.signer.public_key).ok());
   REQUIRE(wa::Checkpoint::parse(checkpoint.line() + "\n").line() == checkpoint.line());
-  REQUIRE(error_code_of([] { (void)wa::Checkpoint::parse("ward-checkpoint/v1 a b c"); }) == ErrorCode::usage);
+  REQUIRE(error_code_of([] { (void)wa::Checkpoint::parse("ward-checkpoint/v1 a b c"); }) ==
+          ErrorCode::usage);
   REQUIRE(error_code_of([] { (void)wa::Checkpoint::parse("nonsense"); }) == ErrorCode::usage);
 }

@@ -1,13 +1,14 @@
 // The object envelope of ward-store(5). The known-answer test builds an object byte by byte from
 // the specification, with the raw AES-256-GCM primitive and fixed keys and nonces, and checks
 // that ward opens it: a change to the format breaks this test before it breaks a store.
+#include "ward/keyring/envelope.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "test_support.hpp"
 #include "ward/crypto/aead.hpp"
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
-#include "ward/keyring/envelope.hpp"
 #include "ward/keyring/generations.hpp"
 
 namespace wc = ward::crypto;
@@ -41,9 +42,10 @@ TEST_CASE("an envelope built from the specification opens") {
   const std::uint8_t kind = 2;  // namespace KEK
   const wc::Bytes version = {0x00, 0x00, 0x00, 0x07};
 
-  const auto dek_aad = concat({wc::as_bytes("ward.dek.v1"), wc::ByteView(&type, 1), wc::ByteView(&kind, 1), version,
-                               wc::as_bytes(path)});
-  const auto body_aad = concat({wc::as_bytes("ward.obj.v1"), wc::ByteView(&type, 1), wc::as_bytes(path)});
+  const auto dek_aad = concat({wc::as_bytes("ward.dek.v1"), wc::ByteView(&type, 1),
+                               wc::ByteView(&kind, 1), version, wc::as_bytes(path)});
+  const auto body_aad =
+      concat({wc::as_bytes("ward.obj.v1"), wc::ByteView(&type, 1), wc::as_bytes(path)});
   const auto wrapped = wc::aes256gcm_encrypt(kek, dek_nonce, dek.bytes(), dek_aad);
   const auto body = wc::aes256gcm_encrypt(dek, body_nonce, wc::as_bytes("hello, store"), body_aad);
   const wc::Bytes header = {'W', 'A', 'R', 'D', 0x01, type, kind};
@@ -51,35 +53,43 @@ TEST_CASE("an envelope built from the specification opens") {
 
   // Pin the exact bytes: this vector is part of the format.
   REQUIRE(object.size() == 4 + 1 + 1 + 1 + 4 + 60 + 12 + 12 + 16);
-  REQUIRE(wc::hex_encode(wc::ByteView(object).subspan(0, 11)) == "574152440104020000000" "7");
+  REQUIRE(wc::hex_encode(wc::ByteView(object).subspan(0, 11)) ==
+          "574152440104020000000"
+          "7");
 
   const auto parsed = wk::parse_envelope(object);
   REQUIRE(parsed.header.type == wk::ObjectType::credential);
   REQUIRE(parsed.header.wrap_kind == wk::WrapKind::kek);
   REQUIRE(parsed.header.wrap_version == 7);
-  REQUIRE(wk::open_object(kek, parsed, wk::ObjectType::credential, path).reveal() == "hello, store");
+  REQUIRE(wk::open_object(kek, parsed, wk::ObjectType::credential, path).reveal() ==
+          "hello, store");
 }
 
 TEST_CASE("sealed objects open only at their path, with their type and key") {
   const auto key = wc::random_secret(32);
   const std::string path = "keys/ns/abc/kek/v000001";
-  const auto sealed = wk::seal_object(key, wk::WrapKind::master, 3, wk::ObjectType::kek, path, wc::as_bytes("payload"));
+  const auto sealed = wk::seal_object(key, wk::WrapKind::master, 3, wk::ObjectType::kek, path,
+                                      wc::as_bytes("payload"));
   REQUIRE(sealed.size() == wk::k_envelope_header_size + wc::k_aead_overhead + 7);
   const auto parsed = wk::parse_envelope(sealed);
   REQUIRE(wk::open_object(key, parsed, wk::ObjectType::kek, path).reveal() == "payload");
 
-  REQUIRE(error_code_of([&] { (void)wk::open_object(key, parsed, wk::ObjectType::kek, "keys/ns/abc/kek/v000002"); }) ==
-          ErrorCode::auth);
-  REQUIRE(error_code_of([&] { (void)wk::open_object(key, parsed, wk::ObjectType::credential, path); }) ==
-          ErrorCode::auth);
-  REQUIRE(error_code_of([&] { (void)wk::open_object(wc::random_secret(32), parsed, wk::ObjectType::kek, path); }) ==
-          ErrorCode::auth);
+  REQUIRE(error_code_of([&] {
+            (void)wk::open_object(key, parsed, wk::ObjectType::kek, "keys/ns/abc/kek/v000002");
+          }) == ErrorCode::auth);
+  REQUIRE(error_code_of([&] {
+            (void)wk::open_object(key, parsed, wk::ObjectType::credential, path);
+          }) == ErrorCode::auth);
+  REQUIRE(error_code_of([&] {
+            (void)wk::open_object(wc::random_secret(32), parsed, wk::ObjectType::kek, path);
+          }) == ErrorCode::auth);
 }
 
 TEST_CASE("every flipped bit of an object is detected") {
   const auto key = wc::random_secret(32);
   const std::string path = "creds/x/y/v000002";
-  const auto sealed = wk::seal_object(key, wk::WrapKind::kek, 1, wk::ObjectType::credential, path, wc::as_bytes("s3cret"));
+  const auto sealed = wk::seal_object(key, wk::WrapKind::kek, 1, wk::ObjectType::credential, path,
+                                      wc::as_bytes("s3cret"));
   for (std::size_t byte = 0; byte < sealed.size(); ++byte) {
     for (int bit = 0; bit < 8; ++bit) {
       auto damaged = sealed;
@@ -104,16 +114,19 @@ TEST_CASE("rewrap changes only the wrapped key, never the body") {
   const auto old_key = wc::random_secret(32);
   const auto new_key = wc::random_secret(32);
   const std::string path = "creds/a/b/v000001";
-  const auto sealed = wk::seal_object(old_key, wk::WrapKind::kek, 1, wk::ObjectType::credential, path, wc::as_bytes("data"));
-  const auto rewrapped = wk::rewrap_object(old_key, new_key, wk::WrapKind::kek, 2, wk::parse_envelope(sealed),
-                                           wk::ObjectType::credential, path);
+  const auto sealed = wk::seal_object(old_key, wk::WrapKind::kek, 1, wk::ObjectType::credential,
+                                      path, wc::as_bytes("data"));
+  const auto rewrapped =
+      wk::rewrap_object(old_key, new_key, wk::WrapKind::kek, 2, wk::parse_envelope(sealed),
+                        wk::ObjectType::credential, path);
   REQUIRE(std::equal(sealed.begin() + wk::k_envelope_header_size, sealed.end(),
                      rewrapped.begin() + wk::k_envelope_header_size));
   const auto parsed = wk::parse_envelope(rewrapped);
   REQUIRE(parsed.header.wrap_version == 2);
   REQUIRE(wk::open_object(new_key, parsed, wk::ObjectType::credential, path).reveal() == "data");
-  REQUIRE(error_code_of([&] { (void)wk::open_object(old_key, parsed, wk::ObjectType::credential, path); }) ==
-          ErrorCode::auth);
+  REQUIRE(error_code_of([&] {
+            (void)wk::open_object(old_key, parsed, wk::ObjectType::credential, path);
+          }) == ErrorCode::auth);
 }
 
 TEST_CASE("generation and version names") {

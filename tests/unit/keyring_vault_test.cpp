@@ -35,7 +35,8 @@ wv::CredentialVersion draft(const std::string& name, const std::string& secret) 
 
 struct Fixture {
   TempDir dir;
-  std::unique_ptr<ward::store::ObjectStore> store = ward::store::make_file_store(dir.path() / "store");
+  std::unique_ptr<ward::store::ObjectStore> store =
+      ward::store::make_file_store(dir.path() / "store");
   wk::UnlockMaterial unlock = key_material();
   std::unique_ptr<wk::Keyring> keyring = wk::Keyring::initialize(*store, unlock, {});
 };
@@ -47,7 +48,8 @@ TEST_CASE("a store opens with its key and refuses any other") {
   const auto id = f.keyring->config().store_id;
   auto reopened = wk::Keyring::open(*f.store, f.unlock);
   REQUIRE(reopened->config().store_id == id);
-  REQUIRE(error_code_of([&] { (void)wk::Keyring::open(*f.store, key_material()); }) == ErrorCode::auth);
+  REQUIRE(error_code_of([&] { (void)wk::Keyring::open(*f.store, key_material()); }) ==
+          ErrorCode::auth);
   wk::UnlockMaterial passphrase;
   passphrase.kind = wk::UnlockMaterial::Kind::passphrase;
   passphrase.secret = ward::crypto::SecretBytes::from("not the key");
@@ -63,7 +65,8 @@ TEST_CASE("credentials: versions, rotation, revocation") {
 
   std::map<std::string, ward::crypto::SecretBytes> secrets;
   secrets["password"] = ward::crypto::SecretBytes::from("second-secret");
-  const auto rotated = vault.rotate("db/prod", std::move(secrets), {{"port", "5433"}}, "", "tester");
+  const auto rotated =
+      vault.rotate("db/prod", std::move(secrets), {{"port", "5433"}}, "", "tester");
   REQUIRE(rotated.version == 2);
   REQUIRE(vault.read("db/prod").secrets.at("password").reveal() == "second-secret");
   REQUIRE(vault.read("db/prod").fields.at("port") == "5433");
@@ -76,18 +79,21 @@ TEST_CASE("credentials: versions, rotation, revocation") {
 
   (void)vault.revoke("db/prod", std::nullopt, true, "tester");
   REQUIRE(error_code_of([&] { (void)vault.read("db/prod"); }) == ErrorCode::not_found);
-  REQUIRE(vault.versions("db/prod") == std::vector<std::uint32_t>{4});  // only the markers' newest is left
+  REQUIRE(vault.versions("db/prod") ==
+          std::vector<std::uint32_t>{4});  // only the markers' newest is left
   REQUIRE(error_code_of([&] { (void)vault.read("nope"); }) == ErrorCode::not_found);
 }
 
 TEST_CASE("listing reads one object per credential and reports state") {
   Fixture f;
   wv::Vault vault(f.keyring->ns("default"));
-  for (int i = 0; i < 20; ++i) vault.add(draft("c" + std::to_string(i), "secret-" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i)
+    vault.add(draft("c" + std::to_string(i), "secret-" + std::to_string(i)));
   (void)vault.revoke("c3", std::nullopt, false, "t");
   const auto items = vault.list();
   REQUIRE(items.size() == 20);
-  const auto c3 = std::find_if(items.begin(), items.end(), [](const auto& s) { return s.name == "c3"; });
+  const auto c3 =
+      std::find_if(items.begin(), items.end(), [](const auto& s) { return s.name == "c3"; });
   REQUIRE(c3 != items.end());
   REQUIRE(c3->current_version == 0);
   REQUIRE(c3->latest_version == 2);
@@ -108,7 +114,8 @@ TEST_CASE("rotate, rewrap and retire keep every credential readable") {
   auto reopened = wk::Keyring::open(*f.store, f.unlock);
   wv::Vault again(reopened->ns("default"));
   for (int i = 0; i < 10; ++i) {
-    REQUIRE(again.read("c" + std::to_string(i)).secrets.at("password").reveal() == "s" + std::to_string(i));
+    REQUIRE(again.read("c" + std::to_string(i)).secrets.at("password").reveal() ==
+            "s" + std::to_string(i));
   }
   // No generation of a rewrapped object is left behind.
   REQUIRE(f.store->list("creds/").size() == 10);
@@ -123,7 +130,8 @@ TEST_CASE("master key rotation keeps the store readable with the same unlock ent
   REQUIRE(removed == std::vector<std::string>{other_id});
   auto reopened = wk::Keyring::open(*f.store, f.unlock);
   REQUIRE(reopened->master_serial() == 2);
-  REQUIRE(wv::Vault(reopened->ns("default")).read("x").secrets.at("password").reveal() == "value-x");
+  REQUIRE(wv::Vault(reopened->ns("default")).read("x").secrets.at("password").reveal() ==
+          "value-x");
   REQUIRE(error_code_of([&] { (void)wk::Keyring::open(*f.store, other); }) == ErrorCode::auth);
 }
 
@@ -136,8 +144,10 @@ TEST_CASE("a namespace's objects cannot be read with another namespace's keys") 
   REQUIRE(objects.size() == 1);
   const auto bytes = f.store->get(objects.front());
   const auto logical = objects.front().substr(0, objects.front().rfind(".g"));
-  REQUIRE(error_code_of([&] { (void)other.open(wk::ObjectType::credential, logical, *bytes); }) == ErrorCode::auth);
-  REQUIRE(error_code_of([&] { (void)wv::Vault(other).read("shared-name"); }) == ErrorCode::not_found);
+  REQUIRE(error_code_of([&] { (void)other.open(wk::ObjectType::credential, logical, *bytes); }) ==
+          ErrorCode::auth);
+  REQUIRE(error_code_of([&] { (void)wv::Vault(other).read("shared-name"); }) ==
+          ErrorCode::not_found);
   REQUIRE(tenant.id() != other.id());
   REQUIRE(tenant.object_id("shared-name") != other.object_id("shared-name"));
 }

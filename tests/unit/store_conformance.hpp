@@ -39,7 +39,8 @@ inline void check_object_store_conformance(store::ObjectStore& store) {
   REQUIRE(store.list("missing/").empty());
 
   // Batches report, per object, whether it was written.
-  const auto written = store.put_batch({{"c/1", bytes_of("1")}, {"a/c", bytes_of("clash")}, {"c/2", bytes_of("2")}});
+  const auto written =
+      store.put_batch({{"c/1", bytes_of("1")}, {"a/c", bytes_of("clash")}, {"c/2", bytes_of("2")}});
   REQUIRE(written == std::vector<bool>{true, false, true});
   REQUIRE(store.get("a/c") == bytes_of("x"));
   REQUIRE(store.get("c/2") == bytes_of("2"));
@@ -57,7 +58,8 @@ inline void check_object_store_conformance(store::ObjectStore& store) {
   // Names that could escape the store are refused before any I/O.
   for (const auto* bad : {"../escape", "/absolute", "a//b", "a/./b", ".hidden", "trailing/", ""}) {
     INFO(bad);
-    REQUIRE(error_code_of([&] { (void)store.put_if_absent(bad, bytes_of("x")); }) == ErrorCode::internal);
+    REQUIRE(error_code_of([&] { (void)store.put_if_absent(bad, bytes_of("x")); }) ==
+            ErrorCode::internal);
   }
 }
 

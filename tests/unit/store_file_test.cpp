@@ -22,7 +22,8 @@ TEST_CASE("file store leaves no temporary files and keeps its root private") {
   store->create();
   REQUIRE(store->put_if_absent("x/y", ward::testing::bytes_of("data")));
   REQUIRE_FALSE(store->put_if_absent("x/y", ward::testing::bytes_of("other")));
-  (void)store->put_batch({{"x/z", ward::testing::bytes_of("1")}, {"x/y", ward::testing::bytes_of("2")}});
+  (void)store->put_batch(
+      {{"x/z", ward::testing::bytes_of("1")}, {"x/y", ward::testing::bytes_of("2")}});
   REQUIRE(std::filesystem::is_empty(dir.path() / "store" / ".tmp"));
   struct stat st {};
   REQUIRE(::stat((dir.path() / "store").c_str(), &st) == 0);
@@ -35,8 +36,10 @@ TEST_CASE("store URLs open the file backend or fail with a usage error") {
   REQUIRE(ward::store::open_object_store(url)->url() == url);
   using ward::ErrorCode;
   using ward::testing::error_code_of;
-  REQUIRE(error_code_of([] { (void)ward::store::open_object_store("file://relative/path"); }) == ErrorCode::usage);
-  REQUIRE(error_code_of([] { (void)ward::store::open_object_store("gopher://x/y"); }) == ErrorCode::usage);
+  REQUIRE(error_code_of([] { (void)ward::store::open_object_store("file://relative/path"); }) ==
+          ErrorCode::usage);
+  REQUIRE(error_code_of([] { (void)ward::store::open_object_store("gopher://x/y"); }) ==
+          ErrorCode::usage);
   REQUIRE(error_code_of([] { (void)ward::store::open_object_store(""); }) == ErrorCode::usage);
 }
 
@@ -48,15 +51,20 @@ namespace {
 // (s3rver behaves this way; the S3 backend's own tests will use it for real.)
 class OverwritingStoreStandIn final : public ward::store::ObjectStore {
  public:
-  explicit OverwritingStoreStandIn(std::unique_ptr<ward::store::ObjectStore> inner) : m_inner(std::move(inner)) {}
+  explicit OverwritingStoreStandIn(std::unique_ptr<ward::store::ObjectStore> inner)
+      : m_inner(std::move(inner)) {}
   [[nodiscard]] std::string url() const override { return m_inner->url(); }
   [[nodiscard]] bool atomic_put_if_absent() const override { return false; }
   bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) override {
     m_inner->remove(name);
     return m_inner->put_if_absent(name, data);
   }
-  std::optional<ward::store::Bytes> get(const std::string& name) override { return m_inner->get(name); }
-  std::vector<std::string> list(const std::string& prefix) override { return m_inner->list(prefix); }
+  std::optional<ward::store::Bytes> get(const std::string& name) override {
+    return m_inner->get(name);
+  }
+  std::vector<std::string> list(const std::string& prefix) override {
+    return m_inner->list(prefix);
+  }
   void remove(const std::string& name) override { m_inner->remove(name); }
   bool create() override { return m_inner->create(); }
   bool exists() override { return m_inner->exists(); }
@@ -89,5 +97,6 @@ TEST_CASE("readers and writers agree on the smallest candidate") {
   REQUIRE_FALSE(store->put_if_absent("v/obj", ward::testing::bytes_of("third")));
   store->remove("v/obj");
   REQUIRE(raw->list("v/").empty());
-  REQUIRE(ward::testing::error_code_of([&] { (void)store->get("v/x~y"); }) == ward::ErrorCode::internal);
+  REQUIRE(ward::testing::error_code_of([&] { (void)store->get("v/x~y"); }) ==
+          ward::ErrorCode::internal);
 }

@@ -2,9 +2,8 @@
 
 #include <cstdint>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace ward::audit {
 
@@ -13,7 +12,7 @@ struct Actor {
   std::string user;
   std::string host;
   std::uint32_t uid = 0;
-  std::map<std::string, std::string> ci;  // provider, job, run, pipeline, ref...
+  std::map<std::string, std::string> ci;      // provider, job, run, pipeline, ref...
   [[nodiscard]] std::string display() const;  // user@host (+ CI job)
 };
 
@@ -34,7 +33,7 @@ struct Event {
   std::string outcome;    // ok | error
   int code = 0;           // exit code of the failure, 0 when ok
   nlohmann::json details = nlohmann::json::object();
-  std::string prev;       // hex SHA-256 of the previous event's plaintext
+  std::string prev;  // hex SHA-256 of the previous event's plaintext
 
   [[nodiscard]] nlohmann::json to_json() const;
   static Event from_json(const nlohmann::json& document);  // throws Error(auth)

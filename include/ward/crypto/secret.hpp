@@ -15,7 +15,8 @@ struct SecureAllocator {
   using value_type = T;
   SecureAllocator() noexcept = default;
   template <typename U>
-  SecureAllocator(const SecureAllocator<U>& /*other*/) noexcept {}  // NOLINT(google-explicit-constructor)
+  SecureAllocator(const SecureAllocator<U>& /*other*/) noexcept {
+  }  // NOLINT(google-explicit-constructor)
   T* allocate(std::size_t n);
   void deallocate(T* p, std::size_t n) noexcept;
   friend bool operator==(const SecureAllocator&, const SecureAllocator&) noexcept { return true; }

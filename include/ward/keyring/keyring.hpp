@@ -5,12 +5,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ward/crypto/kdf.hpp"
 #include "ward/crypto/secret.hpp"
@@ -83,9 +82,11 @@ class Namespace {
   [[nodiscard]] std::uint32_t current_kek_version();
 
   // Seals an object under the current KEK.
-  crypto::Bytes seal(ObjectType type, std::string_view path, std::span<const std::uint8_t> plaintext);
+  crypto::Bytes seal(ObjectType type, std::string_view path,
+                     std::span<const std::uint8_t> plaintext);
   // Opens an object, resolving the KEK version from its header.
-  crypto::SecretBytes open(ObjectType type, std::string_view path, std::span<const std::uint8_t> bytes);
+  crypto::SecretBytes open(ObjectType type, std::string_view path,
+                           std::span<const std::uint8_t> bytes);
 
   // Adds a KEK version; new writes use it at once. Returns the new version.
   std::uint32_t rotate_kek();
@@ -119,7 +120,8 @@ class Namespace {
 // The unlocked key hierarchy of one store. Not movable: namespaces point back at it.
 class Keyring {
  public:
-  static std::unique_ptr<Keyring> initialize(store::ObjectStore& store, const UnlockMaterial& unlock,
+  static std::unique_ptr<Keyring> initialize(store::ObjectStore& store,
+                                             const UnlockMaterial& unlock,
                                              const InitOptions& options);
   static std::unique_ptr<Keyring> open(store::ObjectStore& store, const UnlockMaterial& unlock);
   // Reads and parses `config` without unlocking (for `store info` and error messages).
@@ -134,7 +136,7 @@ class Keyring {
   [[nodiscard]] std::uint32_t master_serial() const { return m_master_serial; }
 
   [[nodiscard]] std::string namespace_id(std::string_view name) const;
-  Namespace& ns(std::string_view name);  // throws Error(not_found)
+  Namespace& ns(std::string_view name);                // throws Error(not_found)
   Namespace& create_namespace(std::string_view name);  // throws Error(conflict) if it exists
   [[nodiscard]] std::vector<std::string> namespace_names();
   // Crypto-shreds the namespace: its KEKs and keys go first, then its objects.
@@ -142,7 +144,9 @@ class Keyring {
 
   [[nodiscard]] const crypto::SecretBytes& audit_key() const { return m_audit_key; }
   [[nodiscard]] const crypto::SecretBytes& checkpoint_seed() const { return m_checkpoint_seed; }
-  [[nodiscard]] const crypto::PublicKey& checkpoint_public_key() const { return m_checkpoint_public; }
+  [[nodiscard]] const crypto::PublicKey& checkpoint_public_key() const {
+    return m_checkpoint_public;
+  }
 
   [[nodiscard]] std::vector<UnlockEntryInfo> unlock_entries();
   std::string add_unlock(const UnlockMaterial& unlock);
@@ -160,7 +164,8 @@ class Keyring {
                                          std::uint32_t* generation_used = nullptr);
 
   // Writes the next generation of `logical` and returns its object name.
-  bool put_generation(const std::string& logical, std::uint32_t generation, const crypto::Bytes& bytes);
+  bool put_generation(const std::string& logical, std::uint32_t generation,
+                      const crypto::Bytes& bytes);
 
  private:
   Keyring(store::ObjectStore& store, StoreConfig config);

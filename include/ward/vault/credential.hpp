@@ -33,17 +33,17 @@ struct CredentialVersion {
   std::string type;
   std::uint32_t version = 0;
   VersionKind kind = VersionKind::active;
-  std::map<std::string, std::string> fields;            // non-secret
-  std::map<std::string, crypto::SecretBytes> secrets;   // secret fields
-  std::string secret_field;                             // the primary secret
-  std::string created;                                  // when this version was written
-  std::string credential_created;                       // when version 1 was written
-  std::string actor;                                    // who wrote it (user@host)
-  std::optional<std::chrono::seconds> rotate_every;     // rotation policy
-  std::string generation_policy;                        // spec used by --generate, if any
-  std::uint32_t current_version = 0;                    // current after this version; 0 = none
-  std::set<std::uint32_t> revoked;                      // every revoked version so far
-  std::set<std::uint32_t> purged;                       // revoked versions whose objects are gone
+  std::map<std::string, std::string> fields;           // non-secret
+  std::map<std::string, crypto::SecretBytes> secrets;  // secret fields
+  std::string secret_field;                            // the primary secret
+  std::string created;                                 // when this version was written
+  std::string credential_created;                      // when version 1 was written
+  std::string actor;                                   // who wrote it (user@host)
+  std::optional<std::chrono::seconds> rotate_every;    // rotation policy
+  std::string generation_policy;                       // spec used by --generate, if any
+  std::uint32_t current_version = 0;                   // current after this version; 0 = none
+  std::set<std::uint32_t> revoked;                     // every revoked version so far
+  std::set<std::uint32_t> purged;                      // revoked versions whose objects are gone
 };
 
 crypto::SecretBytes encode_credential(const CredentialVersion& version);

@@ -42,7 +42,8 @@ class Vault {
   CredentialVersion add(CredentialVersion draft);
   // Writes the next version with new secrets (fields may be updated); the previous version
   // stays readable until revoked.
-  CredentialVersion rotate(std::string_view name, std::map<std::string, crypto::SecretBytes> secrets,
+  CredentialVersion rotate(std::string_view name,
+                           std::map<std::string, crypto::SecretBytes> secrets,
                            const std::map<std::string, std::string>& field_updates,
                            const std::string& generation_policy, const std::string& actor);
   RevokeResult revoke(std::string_view name, std::optional<std::uint32_t> version, bool purge,
@@ -50,7 +51,8 @@ class Vault {
 
   // The current version (or `version`), with its secrets. Throws Error(not_found) when the
   // credential or version does not exist or is revoked.
-  CredentialVersion read(std::string_view name, std::optional<std::uint32_t> version = std::nullopt);
+  CredentialVersion read(std::string_view name,
+                         std::optional<std::uint32_t> version = std::nullopt);
   // The newest version record (state of the credential), secrets included.
   CredentialVersion latest(std::string_view name);
   // Every version number stored for a credential (purged ones excluded).

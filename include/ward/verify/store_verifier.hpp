@@ -10,8 +10,8 @@
 namespace ward::verify {
 
 struct StoreReport {
-  std::size_t objects = 0;        // objects read and authenticated
-  std::size_t credentials = 0;    // credential objects
+  std::size_t objects = 0;      // objects read and authenticated
+  std::size_t credentials = 0;  // credential objects
   std::size_t namespaces = 0;
   std::vector<std::string> problems;  // damage, tampering, inconsistency
   std::vector<std::string> notes;     // harmless leftovers of interrupted operations

@@ -149,9 +149,8 @@ class FileStore final : public ObjectStore {
 
   [[noreturn]] void io_failure(const char* what, const std::string& name) const {
     const int saved = errno;
-    fail(ErrorCode::unreachable,
-         std::string("cannot ") + what + " " + name + " in store " + url() + ": " +
-             std::strerror(saved));
+    fail(ErrorCode::unreachable, std::string("cannot ") + what + " " + name + " in store " + url() +
+                                     ": " + std::strerror(saved));
   }
 
   fs::path write_temp(std::span<const std::uint8_t> data, bool sync) {
@@ -239,7 +238,8 @@ class FileStore final : public ObjectStore {
       unsigned char type = entry->d_type;
       if (type == DT_UNKNOWN) {
         struct stat st {};
-        if (::stat((m_root / child).c_str(), &st) == 0) type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+        if (::stat((m_root / child).c_str(), &st) == 0)
+          type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
       }
       if (type == DT_DIR) {
         walk(child, names);
