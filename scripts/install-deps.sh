@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libssl-dev libssh2-1-dev libcurl4-openssl-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev catch2 libzstd-dev libargon2-dev libzxcvbn-dev libcrypt-dev
-  mandoc groff-base bash-completion zsh fish openssl git
+  mandoc groff-base bash-completion zsh fish openssl git strace
 )
 
 missing=()

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Invariant checks on a ward store, for the fault harness's --check commands.
+#
+#   ward_checks.sh secrets FILE [--sample N] [--skip NAME]...
+#       FILE holds lines "NAME<TAB>SECRET". Every NAME (or N of them chosen at random, the
+#       ones a trial reads differ from trial to trial) must read with `ward cred get NAME`,
+#       exit 0, and print exactly SECRET.
+#   ward_checks.sh listed FILE [--skip NAME]...
+#       `ward cred list --json` exits 0 (it opens the newest version of every credential) and
+#       names every NAME of FILE.
+#   ward_checks.sh get-status NAME CODE[,CODE...]
+#       `ward cred get NAME` exits with one of the codes (say 0,3: readable or revoked/absent,
+#       never 4 damaged or 70 internal).
+#   ward_checks.sh keys-rewrapped
+#       `ward key rewrap` completes, and afterwards `ward key status --json` shows no object
+#       on a key version other than the current one.
+#
+# The store, key and namespace come from the environment (WARD_STORE, WARD_KEY_FILE, ...) and
+# the binary from $WARD (set by tests/integration/lib.bash), else `ward` on PATH.
+set -euo pipefail
+
+WARD=${WARD:-ward}
+
+fail() {
+  printf 'invariant broken: %s\n' "$*" >&2
+  exit 1
+}
+
+skipped() {
+  local name=$1 s
+  shift
+  for s in "$@"; do [[ $s == "$name" ]] && return 0; done
+  return 1
+}
+
+cmd=${1:?usage: ward_checks.sh secrets|listed|get-status|keys-rewrapped ...}
+shift
+case $cmd in
+  secrets)
+    file=$1
+    shift
+    sample=0 skip=()
+    while (($#)); do
+      case $1 in
+        --sample) sample=$2; shift 2 ;;
+        --skip) skip+=("$2"); shift 2 ;;
+        *) fail "secrets: unknown argument $1" ;;
+      esac
+    done
+    if ((sample > 0)); then lines=$(shuf -n "$sample" "$file"); else lines=$(cat "$file"); fi
+    checked=0
+    while IFS=$'\t' read -r name secret; do
+      [[ -n $name ]] || continue
+      if ((${#skip[@]})) && skipped "$name" "${skip[@]}"; then continue; fi
+      rc=0
+      got=$("$WARD" cred get "$name" 2>"${TMPDIR:-/tmp}/ward_checks.$$") || rc=$?
+      if ((rc != 0)); then
+        cat "${TMPDIR:-/tmp}/ward_checks.$$" >&2
+        rm -f "${TMPDIR:-/tmp}/ward_checks.$$"
+        fail "ward cred get $name exited $rc"
+      fi
+      [[ $got == "$secret" ]] || fail "ward cred get $name printed a different secret"
+      checked=$((checked + 1))
+    done <<<"$lines"
+    rm -f "${TMPDIR:-/tmp}/ward_checks.$$"
+    ((checked > 0)) || fail "secrets: no credential checked"
+    ;;
+  listed)
+    file=$1
+    shift
+    skip=()
+    while (($#)); do
+      case $1 in
+        --skip) skip+=("$2"); shift 2 ;;
+        *) fail "listed: unknown argument $1" ;;
+      esac
+    done
+    listing=$("$WARD" cred list --json) || fail "ward cred list --json exited $?"
+    python3 -c '
+import json, sys
+listed = {c["name"] for c in json.loads(sys.argv[1])["credentials"]}
+skip = set(sys.argv[3:])
+with open(sys.argv[2], encoding="utf-8") as f:
+    wanted = [line.split("\t")[0] for line in f if line.strip()]
+missing = [n for n in wanted if n not in skip and n not in listed]
+if missing:
+    sys.exit("ward cred list does not list: " + " ".join(missing[:20]))
+' "$listing" "$file" ${skip[@]+"${skip[@]}"} || fail "a credential is missing from ward cred list"
+    ;;
+  get-status)
+    name=$1 codes=$2
+    rc=0
+    "$WARD" cred get "$name" >/dev/null 2>"${TMPDIR:-/tmp}/ward_checks.$$" || rc=$?
+    if [[ ",$codes," != *",$rc,"* ]]; then
+      cat "${TMPDIR:-/tmp}/ward_checks.$$" >&2
+      rm -f "${TMPDIR:-/tmp}/ward_checks.$$"
+      fail "ward cred get $name exited $rc, expected one of $codes"
+    fi
+    rm -f "${TMPDIR:-/tmp}/ward_checks.$$"
+    ;;
+  keys-rewrapped)
+    "$WARD" key rewrap >/dev/null || fail "ward key rewrap exited $?"
+    status=$("$WARD" key status --json) || fail "ward key status --json exited $?"
+    python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+stale = [(v["version"], v["objects"]) for v in s["kek_versions"]
+         if v["version"] != s["current_version"] and v["objects"] != 0]
+if stale:
+    sys.exit("objects still on old key versions (version, count): %s" % stale)
+' <<<"$status" || fail "key rewrap left objects on an old key version"
+    ;;
+  *)
+    fail "unknown check $cmd"
+    ;;
+esac
