@@ -440,8 +440,12 @@ void register_cred(CLI::App& app, Context& ctx) {
       std::string versions;
       for (const auto v : result.revoked)
         versions += (versions.empty() ? "" : ",") + std::to_string(v);
-      print_line("revoked " + o.name + (versions.empty() ? "" : " (versions " + versions + ")") +
-                 (o.purge ? ", purged " + std::to_string(result.purged_objects) + " objects" : ""));
+      if (result.marker_version == 0) {
+        print_line(o.name + " is already revoked; nothing to do");
+      } else {
+        print_line("revoked " + o.name + (versions.empty() ? "" : " (versions " + versions + ")") +
+                   (o.purge ? ", purged " + std::to_string(result.purged_objects) + " objects" : ""));
+      }
     }
   });
 

@@ -100,7 +100,9 @@ std::vector<std::uint64_t> Log::sequence_numbers() {
 Event Log::load(std::uint64_t seq, std::string* hash_hex) {
   const auto name = event_object_name(seq);
   const auto bytes = m_store.get(name);
-  if (!bytes) fail(ErrorCode::not_found, "audit event " + std::to_string(seq) + " is missing");
+  if (!bytes) {
+    fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is missing", "run `ward audit verify`");
+  }
   const auto plaintext = crypto::aead_open(m_key, *bytes, event_aad(name));
   if (hash_hex != nullptr) *hash_hex = crypto::hex_encode(crypto::sha256(plaintext.bytes()));
   const auto document = nlohmann::json::parse(plaintext.reveal(), nullptr, false);
@@ -109,17 +111,36 @@ Event Log::load(std::uint64_t seq, std::string* hash_hex) {
   return Event::from_json(document);
 }
 
+std::uint64_t Log::find_head() {
+  const auto present = [&](std::uint64_t seq) { return m_store.contains(event_object_name(seq)); };
+  if (!present(1)) return 0;
+  std::uint64_t low = 1;  // present
+  std::uint64_t high = 2;
+  while (present(high)) {
+    low = high;
+    high *= 2;
+  }
+  while (high - low > 1) {  // low present, high absent
+    const auto mid = low + (high - low) / 2;
+    (present(mid) ? low : high) = mid;
+  }
+  return low;
+}
+
 Event Log::append(Event event) {
-  for (int attempt = 0; attempt < k_append_attempts; ++attempt) {
-    const auto seqs = sequence_numbers();
-    event.seq = seqs.empty() ? 1 : seqs.back() + 1;
+  if (event.time.empty()) event.time = util::format_time(util::now());
+  auto seq = find_head() + 1;
+  for (int attempt = 0; attempt < k_append_attempts; ++attempt, ++seq) {
+    event.seq = seq;
     event.prev = k_genesis;
-    if (!seqs.empty()) (void)load(seqs.back(), &event.prev);
-    if (event.time.empty()) event.time = util::format_time(util::now());
-    const auto name = event_object_name(event.seq);
+    // A missing predecessor means the trail was damaged; load() refuses rather than chaining
+    // around the hole.
+    if (seq > 1) (void)load(seq - 1, &event.prev);
+    const auto name = event_object_name(seq);
     const auto plaintext = event.to_json().dump();
     const auto sealed = crypto::aead_seal(m_key, crypto::as_bytes(plaintext), event_aad(name));
     if (m_store.put_if_absent(name, sealed)) return event;
+    // Another writer took this number: chain onto its event instead.
   }
   fail(ErrorCode::conflict, "could not append to the audit trail: too many concurrent writers",
        "retry the command");
@@ -220,12 +241,11 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
 }
 
 Checkpoint Log::checkpoint(const crypto::SecretBytes& signing_seed) {
-  const auto seqs = sequence_numbers();
   Checkpoint checkpoint;
   checkpoint.store_id = m_store_id;
-  checkpoint.seq = seqs.empty() ? 0 : seqs.back();
+  checkpoint.seq = find_head();
   checkpoint.head_hash = k_genesis;
-  if (!seqs.empty()) (void)load(checkpoint.seq, &checkpoint.head_hash);
+  if (checkpoint.seq > 0) (void)load(checkpoint.seq, &checkpoint.head_hash);
   const auto signature =
       crypto::ed25519_sign(signing_seed, crypto::as_bytes(checkpoint.signed_text()));
   checkpoint.signature = crypto::base64_encode(signature);

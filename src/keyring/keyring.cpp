@@ -670,12 +670,18 @@ std::vector<std::string> Keyring::rotate_master(const UnlockMaterial& unlock) {
     throw;
   }
 
+  // Entries that still unlock the old master key go before the objects that key opens, so an
+  // interrupted cleanup never leaves an entry that unlocks into a store it cannot read.
+  // (`entries` was listed before the new generation of our own entry was written.)
   std::vector<std::string> removed_entries;
+  std::vector<std::string> stale_entries;
   for (const auto& [logical, generations] : entries) {
     if (logical != own_logical) removed_entries.push_back(logical.substr(k_unlock_prefix.size()));
-    for (const auto generation : generations)
-      superseded.push_back(generation_name(logical, generation));
+    for (const auto generation : generations) {
+      stale_entries.push_back(generation_name(logical, generation));
+    }
   }
+  m_store.remove_batch(stale_entries);
   m_store.remove_batch(superseded);
   for (auto& [name, ns] : m_namespaces) {
     ns->m_kek_list_loaded = false;

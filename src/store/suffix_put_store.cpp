@@ -53,6 +53,11 @@ class SuffixPutStore final : public ObjectStore {
     return m_inner->get(present.front());
   }
 
+  bool contains(const std::string& name) override {
+    check_logical(name);
+    return !candidates(name).empty();
+  }
+
   std::vector<std::string> list(const std::string& prefix) override {
     std::set<std::string> logical;
     for (const auto& name : m_inner->list(prefix))

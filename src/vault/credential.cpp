@@ -102,7 +102,8 @@ crypto::SecretBytes encode_credential(const CredentialVersion& v) {
             {"generation_policy", v.generation_policy},
             {"current_version", v.current_version},
             {"revoked", v.revoked},
-            {"purged", v.purged}};
+            {"purged", v.purged},
+            {"markers", v.markers}};
   if (v.rotate_every) meta["rotate_every"] = util::format_duration(*v.rotate_every);
   const auto text = meta.dump();
   crypto::SecretBytes out = crypto::SecretBytes::from(k_record_magic);
@@ -144,6 +145,7 @@ CredentialVersion decode_credential(const crypto::SecretBytes& plaintext) {
     v.current_version = meta.at("current_version").get<std::uint32_t>();
     v.revoked = meta.at("revoked").get<std::set<std::uint32_t>>();
     v.purged = meta.value("purged", std::set<std::uint32_t>{});
+    v.markers = meta.value("markers", std::set<std::uint32_t>{});
     if (meta.contains("rotate_every")) {
       v.rotate_every = util::parse_duration(meta.at("rotate_every").get<std::string>());
     }

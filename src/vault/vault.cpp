@@ -123,6 +123,7 @@ CredentialVersion Vault::rotate(std::string_view name,
   next.current_version = next.version;
   next.revoked = previous.revoked;
   next.purged = previous.purged;
+  next.markers = previous.markers;
   write(id_of(name), next);
   return next;
 }
@@ -147,6 +148,8 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
   marker.generation_policy = previous.generation_policy;
   marker.revoked = previous.revoked;
   marker.purged = previous.purged;
+  marker.markers = previous.markers;
+  marker.markers.insert(marker.version);
   marker.current_version = previous.current_version;
   if (version) {
     if (!stored.contains(*version) && !previous.purged.contains(*version)) {
@@ -164,6 +167,7 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
     if (marker.current_version == *version) marker.current_version = 0;
   } else {
     for (const auto& [v, generations] : stored) {
+      if (previous.markers.contains(v)) continue;  // markers hold no secret
       if (!marker.revoked.contains(v)) result.revoked.push_back(v);
       marker.revoked.insert(v);
     }
@@ -172,6 +176,7 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
   std::vector<std::string> doomed;
   if (purge) {
     for (const auto v : marker.revoked) {
+      if (marker.purged.contains(v)) continue;
       const auto found = stored.find(v);
       if (found == stored.end()) continue;
       for (const auto generation : found->second) {
@@ -180,6 +185,7 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
       marker.purged.insert(v);
     }
   }
+  if (result.revoked.empty() && doomed.empty()) return result;  // already revoked: nothing to do
   write(id, marker);
   result.marker_version = marker.version;
   // The marker is durable before anything is deleted, so a crash never leaves a purged

@@ -42,6 +42,21 @@ void verify_master_objects(keyring::Keyring& keys, StoreReport& report) {
   }
 }
 
+void note_orphan_keys(keyring::Keyring& keys, StoreReport& report) {
+  std::set<std::string> with_meta;
+  std::set<std::string> ids;
+  for (const auto& name : keys.store().list("keys/ns/")) {
+    const auto id = name.substr(8, name.find('/', 8) - 8);
+    ids.insert(id);
+    if (name.find("/meta.g") != std::string::npos) with_meta.insert(id);
+  }
+  for (const auto& id : ids) {
+    if (!with_meta.contains(id)) {
+      report.notes.push_back("keys/ns/" + id + "/: keys without a namespace (interrupted `ns create`)");
+    }
+  }
+}
+
 void verify_unlock_entries(keyring::Keyring& keys, StoreReport& report) {
   auto& store = keys.store();
   for (const auto& name : store.list("keys/unlock/")) {
@@ -103,6 +118,7 @@ StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
   StoreReport report;
   verify_unlock_entries(keys, report);
   verify_master_objects(keys, report);
+  note_orphan_keys(keys, report);
   verify_credentials(keys, report);
   report.audit = log.verify(std::nullopt, keys.checkpoint_public_key());
   report.objects += report.audit.events;

@@ -79,8 +79,10 @@ TEST_CASE("credentials: versions, rotation, revocation") {
 
   (void)vault.revoke("db/prod", std::nullopt, true, "tester");
   REQUIRE(error_code_of([&] { (void)vault.read("db/prod"); }) == ErrorCode::not_found);
-  REQUIRE(vault.versions("db/prod") ==
-          std::vector<std::uint32_t>{4});  // only the markers' newest is left
+  // Only the revocation markers are left; revoking again changes nothing.
+  REQUIRE(vault.versions("db/prod") == std::vector<std::uint32_t>{3, 4});
+  REQUIRE(vault.revoke("db/prod", std::nullopt, true, "tester").marker_version == 0);
+  REQUIRE(vault.versions("db/prod") == std::vector<std::uint32_t>{3, 4});
   REQUIRE(error_code_of([&] { (void)vault.read("nope"); }) == ErrorCode::not_found);
 }
 

@@ -54,6 +54,8 @@ class Log {
 
  private:
   std::vector<std::uint64_t> sequence_numbers();
+  // The highest sequence number, found with O(log n) existence probes instead of a listing.
+  std::uint64_t find_head();
   Event load(std::uint64_t seq, std::string* hash_hex);
 
   store::ObjectStore& m_store;

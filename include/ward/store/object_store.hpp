@@ -36,6 +36,9 @@ class ObjectStore {
   // nullopt when the object does not exist.
   virtual std::optional<Bytes> get(const std::string& name) = 0;
 
+  // Whether the object exists; cheaper than get() where the backend can tell without reading.
+  virtual bool contains(const std::string& name) { return get(name).has_value(); }
+
   // Every object name below `prefix` (recursive), sorted. `prefix` ends at a '/' boundary
   // or is empty for the whole store.
   virtual std::vector<std::string> list(const std::string& prefix) = 0;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "ward/crypto/encoding.hpp"
@@ -93,6 +94,14 @@ class FileStore final : public ObjectStore {
       out.insert(out.end(), buffer.begin(), buffer.begin() + n);
     }
     return out;
+  }
+
+  bool contains(const std::string& name) override {
+    validate_object_name(name);
+    struct stat st {};
+    if (::stat(path_of(name).c_str(), &st) == 0) return S_ISREG(st.st_mode);
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    io_failure("look up", name);
   }
 
   std::vector<std::string> list(const std::string& prefix) override {
@@ -184,17 +193,28 @@ class FileStore final : public ObjectStore {
     return temp;
   }
 
-  // link(2) never replaces an existing name: this is the put-if-absent.
+  // renameat2(RENAME_NOREPLACE) never replaces an existing name: this is the put-if-absent.
+  // Filesystems without it get link(2), which has the same guarantee but costs an extra unlink.
+  static int move_without_replacing(const fs::path& temp, const fs::path& target) {
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    const int rc = ::link(temp.c_str(), target.c_str());
+    const int saved = errno;
+    if (rc == 0) ::unlink(temp.c_str());
+    errno = saved;
+    return rc;
+  }
+
   bool link_into_place(const fs::path& temp, const std::string& name) {
     const auto target = path_of(name);
-    int rc = ::link(temp.c_str(), target.c_str());
+    int rc = move_without_replacing(temp, target);
     if (rc != 0 && errno == ENOENT) {
       make_parents(target.parent_path());
-      rc = ::link(temp.c_str(), target.c_str());
+      rc = move_without_replacing(temp, target);
     }
+    if (rc == 0) return true;
     const int saved = errno;
     ::unlink(temp.c_str());
-    if (rc == 0) return true;
     if (saved == EEXIST) return false;
     errno = saved;
     io_failure("write", name);
