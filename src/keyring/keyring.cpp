@@ -462,26 +462,33 @@ Namespace& Keyring::create_namespace(std::string_view name) {
     fail(ErrorCode::usage, "invalid namespace name: use 1 to 128 characters");
   }
   const auto id = namespace_id(name);
+  const auto meta_logical = ns_logical_meta(id);
+  const auto exists = [&] {
+    fail(ErrorCode::conflict, "namespace '" + std::string(name) + "' already exists");
+  };
+  if (group_generations(m_store.list(std::string(k_ns_prefix) + id + "/")).contains(meta_logical)) {
+    exists();
+  }
+  const auto created = util::format_time(util::now());
+  // The first KEK goes first, so a namespace whose meta exists always has a KEK. A KEK left
+  // by an interrupted create (or written by a concurrent one) is valid and simply kept: the
+  // meta is the commit point.
+  {
+    auto kek = crypto::random_secret(crypto::k_key_size);
+    const auto kek_logical = ns_kek_prefix(id) + version_name(1);
+    const auto kek_plaintext = KeyBundle::pack({&kek}, json{{"version", 1}, {"created", created}});
+    (void)put_generation(kek_logical, 1,
+                         seal_with_master(ObjectType::kek, kek_logical, kek_plaintext.bytes()));
+  }
   auto name_key = crypto::random_secret(crypto::k_key_size);
   auto pseudonym_key = crypto::random_secret(crypto::k_key_size);
   auto token_key = crypto::random_secret(crypto::k_key_size);
-  const auto created = util::format_time(util::now());
-  // The first KEK goes first: a namespace whose meta exists always has a KEK.
-  auto kek = crypto::random_secret(crypto::k_key_size);
-  const auto kek_logical = ns_kek_prefix(id) + version_name(1);
-  const auto kek_plaintext = KeyBundle::pack({&kek}, json{{"version", 1}, {"created", created}});
-  const auto meta_logical = ns_logical_meta(id);
-  if (!m_store.list(std::string(k_ns_prefix) + id + "/").empty()) {
-    fail(ErrorCode::conflict, "namespace '" + std::string(name) + "' already exists");
-  }
-  put_generation(kek_logical, 1,
-                 seal_with_master(ObjectType::kek, kek_logical, kek_plaintext.bytes()));
   const auto meta_plaintext = KeyBundle::pack({&name_key, &pseudonym_key, &token_key},
                                               json{{"name", name}, {"created", created}});
-  if (!put_generation(
-          meta_logical, 1,
-          seal_with_master(ObjectType::namespace_meta, meta_logical, meta_plaintext.bytes()))) {
-    fail(ErrorCode::conflict, "namespace '" + std::string(name) + "' already exists");
+  if (!put_generation(meta_logical, 1,
+                      seal_with_master(ObjectType::namespace_meta, meta_logical,
+                                       meta_plaintext.bytes()))) {
+    exists();
   }
   auto ns = std::make_unique<Namespace>(*this, std::string(name), id, std::move(name_key),
                                         std::move(pseudonym_key), std::move(token_key));
