@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <spdlog/spdlog.h>
+
 #include "secret_input.hpp"
 #include "ward/error.hpp"
 
@@ -44,6 +46,7 @@ void Context::resolve() {
                    (xdg_dir("XDG_CONFIG_HOME", ".config") / "ward" / "config.json").string())
           : options.config;
   nlohmann::json config = nlohmann::json::object();
+  spdlog::debug("config file {}", config_path);
   if (std::ifstream in(config_path); in) {
     config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     if (!config.is_object())
@@ -70,7 +73,10 @@ std::string Context::namespace_name() const {
 }
 
 store::ObjectStore& Context::store() {
-  if (!m_store) m_store = store::open_object_store(options.store);
+  if (!m_store) {
+    m_store = store::open_object_store(options.store);
+    spdlog::debug("store {}", m_store->url());
+  }
   return *m_store;
 }
 
@@ -81,7 +87,9 @@ keyring::UnlockMaterial Context::unlock_material() {
                            "passphrase file " + options.passphrase_file);
   }
   if (options.passphrase_fd >= 0) {
-    return passphrase_from(read_all_fd(options.passphrase_fd, "passphrase"),
+    auto passphrase = read_all_fd(options.passphrase_fd, "passphrase");
+    ::close(options.passphrase_fd);  // no child (cred exec) inherits it
+    return passphrase_from(std::move(passphrase),
                            "passphrase on fd " + std::to_string(options.passphrase_fd));
   }
   if (const char* key = std::getenv("WARD_KEY"); key != nullptr && *key != '\0') {
@@ -127,7 +135,13 @@ keyring::Keyring& Context::keyring() {
            "create one with `ward init`, or point --store / WARD_STORE at an existing store");
     }
     m_unlock = unlock_material();
-    m_keyring = keyring::Keyring::open(store(), *m_unlock);
+    spdlog::debug("unlocking {} with {}", store().url(), m_unlock->source);
+    auto unlocked = keyring::Keyring::unlock(store(), *m_unlock);
+    m_master_unlocked = true;
+    unlocked->load();
+    m_keyring = std::move(unlocked);
+    spdlog::debug("store {} unlocked (master key serial {})", m_keyring->config().store_id,
+                  m_keyring->master_serial());
   }
   return *m_keyring;
 }
@@ -154,7 +168,8 @@ void Context::record(const std::string& action, const std::string& target,
   event.outcome = outcome;
   event.code = code;
   event.details = details;
-  audit_log().append(std::move(event));
+  const auto appended = audit_log().append(std::move(event));
+  spdlog::debug("audit event {} recorded: {} {}", appended.seq, appended.action, appended.outcome);
 }
 
 void Context::audited(const std::string& action, const std::string& target,

@@ -40,6 +40,8 @@ class Context {
 
   store::ObjectStore& store();
   keyring::Keyring& keyring();
+  // Whether the master key was unwrapped (so a later failure means damage, not wrong keys).
+  [[nodiscard]] bool master_unlocked() const { return m_master_unlocked; }
   keyring::Namespace& ns();
   audit::Log& audit_log();
 
@@ -65,6 +67,7 @@ class Context {
   std::unique_ptr<keyring::Keyring> m_keyring;
   std::unique_ptr<audit::Log> m_audit;
   std::optional<keyring::UnlockMaterial> m_unlock;
+  bool m_master_unlocked = false;
 };
 
 }  // namespace ward::cli

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -117,9 +118,7 @@ nlohmann::json summary_json(const vault::CredentialVersion& v, const std::string
                    {"fields", v.fields},
                    {"revoked_versions", v.revoked},
                    {"purged_versions", v.purged}};
-  nlohmann::json names = nlohmann::json::array();
-  for (const auto& [name, value] : v.secrets) names.push_back(name);
-  j["secret_fields"] = names;
+  j["secret_fields"] = v.current_secret_names;
   if (v.rotate_every) j["rotate_every"] = util::format_duration(*v.rotate_every);
   return j;
 }
@@ -174,8 +173,15 @@ std::vector<std::pair<std::string, std::string>> default_env(const vault::Creden
     entries.push_back(std::move(entry));
   }
   std::vector<char*> envp;
+  // The child gets the credential, never the means to unlock the whole store.
+  static constexpr std::array<std::string_view, 3> k_unlock_variables = {
+      "WARD_KEY=", "WARD_KEY_FILE=", "WARD_PASSPHRASE_FILE="};
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view existing(*e);
+    if (std::any_of(k_unlock_variables.begin(), k_unlock_variables.end(),
+                    [&](std::string_view v) { return existing.starts_with(v); })) {
+      continue;
+    }
     const bool overridden = std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) {
       return existing.starts_with(p.first + "=");
     });
@@ -320,8 +326,12 @@ void register_cred(CLI::App& app, Context& ctx) {
     table.rows.push_back({"rotation", j["due"].get<std::string>()});
     for (const auto& [k, v] : record.fields)
       table.rows.push_back({k, v.size() > 60 ? "(" + std::to_string(v.size()) + " bytes)" : v});
-    for (const auto& [k, v] : record.secrets)
-      table.rows.push_back({k, "(secret, " + std::to_string(v.size()) + " bytes)"});
+    for (const auto& k : record.current_secret_names) {
+      const auto held = record.secrets.find(k);
+      table.rows.push_back({k, held == record.secrets.end()
+                                   ? "(secret of version " + std::to_string(record.current_version) + ")"
+                                   : "(secret, " + std::to_string(held->second.size()) + " bytes)"});
+    }
     std::string revoked;
     for (const auto v : record.revoked) revoked += (revoked.empty() ? "" : ",") + std::to_string(v);
     table.rows.push_back({"revoked versions", revoked.empty() ? "-" : revoked});

@@ -25,6 +25,11 @@ void register_init(CLI::App& app, Context& ctx) {
       "Unlock method: the global --key-file PATH (created when it does not exist), "
       "--passphrase-file PATH, --passphrase-fd N, or a prompt.");
   set_action(init, [&ctx, options] {
+    auto& store = ctx.store();
+    if (store.contains("config")) {
+      fail(ErrorCode::conflict, "a ward store already exists at " + store.url(),
+           "use it with --store, or choose another location");
+    }
     const bool key_file_is_new =
         !ctx.options.key_file.empty() && !std::filesystem::exists(ctx.options.key_file);
     auto unlock = ctx.new_unlock_material(ctx.options.key_file, ctx.options.passphrase_file,
@@ -33,8 +38,14 @@ void register_init(CLI::App& app, Context& ctx) {
     init_options.kdf.memory_kib = options->kdf_memory_kib;
     init_options.kdf.iterations = options->kdf_iterations;
     init_options.kek_max_age = util::parse_duration(options->kek_max_age);
-    auto& store = ctx.store();
-    const auto keyring = keyring::Keyring::initialize(store, unlock, init_options);
+    std::unique_ptr<keyring::Keyring> keyring;
+    try {
+      keyring = keyring::Keyring::initialize(store, unlock, init_options);
+    } catch (const Error&) {
+      // A key file that unlocks nothing must not be left for someone to keep.
+      if (key_file_is_new) std::filesystem::remove(ctx.options.key_file);
+      throw;
+    }
     const auto entries = keyring->unlock_entries();
     audit::Log log(store, keyring->audit_key(), keyring->config().store_id);
     audit::Event event;

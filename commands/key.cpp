@@ -23,7 +23,7 @@ void key_status(Context& ctx, bool check, const std::string& max_age_text) {
     const auto objects = usage.contains(v.version) ? usage.at(v.version) : 0;
     std::string state =
         v.current ? "current" : (objects > 0 ? "in use (rewrap pending)" : "unused (retirable)");
-    const bool is_overdue = v.current && age > max_age;
+    const bool is_overdue = v.current && age >= max_age;
     if (is_overdue) {
       state += ", rotation overdue";
       overdue = true;

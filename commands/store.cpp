@@ -46,11 +46,27 @@ void register_store(CLI::App& app, Context& ctx) {
       "verify", "Check that every object authenticates and the structure is consistent");
   set_action(verify, [&ctx] {
     verify::StoreReport report;
-    ctx.audited("store.verify", "", "", [&](nlohmann::json& details) {
-      report = verify::verify_store(ctx.keyring(), ctx.audit_log());
-      details["objects"] = report.objects;
-      details["problems"] = report.problems.size();
-    });
+    try {
+      (void)ctx.keyring();
+    } catch (const Error& e) {
+      // Wrong keys are an unlock failure (4); damage found after unlocking is a finding.
+      if (e.code() != ErrorCode::auth || !ctx.master_unlocked()) throw;
+      if (ctx.json()) {
+        print_json({{"schema", "ward.store.verify/v1"}, {"ok", false}, {"problems", {e.what()}}});
+      } else {
+        print_line(std::string("store verification FAILED: ") + e.what());
+      }
+      fail(ErrorCode::findings, "store verification found 1 problem: the root keys are damaged");
+    }
+    report = verify::verify_store(ctx.keyring(), ctx.audit_log());
+    try {
+      ctx.record("store.verify", "", "", report.ok() ? "ok" : "findings", report.ok() ? 0 : 1,
+                 {{"objects", report.objects}, {"problems", report.problems.size()}});
+    } catch (const Error& e) {
+      // A damaged trail is already among the problems; the report still comes out.
+      if (e.code() != ErrorCode::auth) throw;
+      if (report.ok()) report.problems.push_back(e.what());
+    }
     if (ctx.json()) {
       print_json({{"schema", "ward.store.verify/v1"},
                   {"ok", report.ok()},

@@ -103,7 +103,13 @@ Event Log::load(std::uint64_t seq, std::string* hash_hex) {
   if (!bytes) {
     fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is missing", "run `ward audit verify`");
   }
-  const auto plaintext = crypto::aead_open(m_key, *bytes, event_aad(name));
+  crypto::SecretBytes plaintext;
+  try {
+    plaintext = crypto::aead_open(m_key, *bytes, event_aad(name));
+  } catch (const Error&) {
+    fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " fails authentication",
+         "the audit trail is damaged or was tampered with; run `ward audit verify`");
+  }
   if (hash_hex != nullptr) *hash_hex = crypto::hex_encode(crypto::sha256(plaintext.bytes()));
   const auto document = nlohmann::json::parse(plaintext.reveal(), nullptr, false);
   if (!document.is_object())
@@ -135,7 +141,13 @@ Event Log::append(Event event) {
     event.prev = k_genesis;
     // A missing predecessor means the trail was damaged; load() refuses rather than chaining
     // around the hole.
-    if (seq > 1) (void)load(seq - 1, &event.prev);
+    if (seq > 1) {
+      try {
+        (void)load(seq - 1, &event.prev);
+      } catch (const Error& e) {
+        fail(e.code(), std::string("cannot append to the audit trail: ") + e.what(), e.hint());
+      }
+    }
     const auto name = event_object_name(seq);
     const auto plaintext = event.to_json().dump();
     const auto sealed = crypto::aead_seal(m_key, crypto::as_bytes(plaintext), event_aad(name));

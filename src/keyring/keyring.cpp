@@ -60,12 +60,16 @@ std::string_view kind_name(UnlockMaterial::Kind kind) {
   return kind == UnlockMaterial::Kind::key_file ? "key-file" : "passphrase";
 }
 
+// Every field but the wrapped key itself is authenticated.
 json entry_aad_document(const json& entry) {
-  return json{{"id", entry.at("id")},
-              {"kind", entry.at("kind")},
-              {"kdf", entry.at("kdf")},
-              {"master_serial", entry.at("master_serial")}};
+  auto document = entry;
+  document.erase("wrapped_master");
+  return document;
 }
+
+// Entries are stored in canonical form (sorted keys, compact, one newline), so any change to
+// their bytes, even whitespace, is a change to the authenticated document or is refused.
+std::string canonical_entry(const json& entry) { return entry.dump() + "\n"; }
 
 std::vector<std::uint8_t> entry_aad(const json& entry) {
   return to_vector("ward.unlock.v1" + entry_aad_document(entry).dump());
@@ -156,10 +160,17 @@ crypto::Bytes Namespace::seal(ObjectType type, std::string_view path,
 
 crypto::SecretBytes Namespace::open(ObjectType type, std::string_view path,
                                     std::span<const std::uint8_t> bytes) {
-  const auto envelope = parse_envelope(bytes);
-  if (envelope.header.wrap_kind != WrapKind::kek)
-    fail(ErrorCode::auth, "object has an unexpected wrapping");
-  return open_object(kek(envelope.header.wrap_version), envelope, type, path);
+  try {
+    const auto envelope = parse_envelope(bytes);
+    if (envelope.header.wrap_kind != WrapKind::kek) {
+      fail(ErrorCode::auth, "object has an unexpected wrapping");
+    }
+    return open_object(kek(envelope.header.wrap_version), envelope, type, path);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::auth || std::string_view(e.what()).starts_with("object ")) throw;
+    fail(ErrorCode::auth, "object " + std::string(path) + " failed authentication: " + e.what(),
+         "the store is damaged or was tampered with; run `ward store verify`");
+  }
 }
 
 std::uint32_t Namespace::rotate_kek() {
@@ -362,7 +373,13 @@ std::unique_ptr<Keyring> Keyring::initialize(store::ObjectStore& store,
   return keyring;
 }
 
-std::unique_ptr<Keyring> Keyring::open(store::ObjectStore& store, const UnlockMaterial& unlock) {
+std::unique_ptr<Keyring> Keyring::open(store::ObjectStore& store, const UnlockMaterial& material) {
+  auto keyring = unlock(store, material);
+  keyring->load();
+  return keyring;
+}
+
+std::unique_ptr<Keyring> Keyring::unlock(store::ObjectStore& store, const UnlockMaterial& unlock) {
   auto config = read_config(store);
   std::unique_ptr<Keyring> keyring(new Keyring(store, std::move(config)));  // NOLINT
   const auto entries = group_generations(store.list(std::string(k_unlock_prefix)));
@@ -372,6 +389,7 @@ std::unique_ptr<Keyring> Keyring::open(store::ObjectStore& store, const UnlockMa
       if (!bytes) continue;
       const auto entry = parse_json_object(*bytes);
       if (!entry || entry->value("kind", "") != kind_name(unlock.kind)) continue;
+      if (std::string(bytes->begin(), bytes->end()) != canonical_entry(*entry)) continue;
       try {
         const auto wrapping = derive_unlock_key(unlock, entry->at("kdf"));
         const auto sealed = crypto::base64_decode(entry->at("wrapped_master").get<std::string>());
@@ -395,7 +413,6 @@ std::unique_ptr<Keyring> Keyring::open(store::ObjectStore& store, const UnlockMa
     fail(ErrorCode::auth, "cannot unlock store " + store.url() + ": wrong passphrase or key file",
          "check " + unlock.source + "; `ward key status` lists the unlock entries once unlocked");
   }
-  keyring->load_root_keys();
   return keyring;
 }
 
@@ -410,7 +427,7 @@ void Keyring::write_root_keys(std::uint32_t generation) {
   }
 }
 
-void Keyring::load_root_keys() {
+void Keyring::load() {
   const std::string logical(k_root_logical);
   const auto generations = group_generations(m_store.list("keys/root/"));
   const auto found = generations.find(logical);
@@ -495,14 +512,19 @@ Namespace& Keyring::create_namespace(std::string_view name) {
   return *m_namespaces.insert_or_assign(std::string(name), std::move(ns)).first->second;
 }
 
-std::vector<std::string> Keyring::namespace_names() {
+std::vector<std::string> Keyring::namespace_names(std::vector<std::string>* unreadable) {
   std::vector<std::string> names;
   for (const auto& [logical, generations] :
        group_generations(m_store.list(std::string(k_ns_prefix)))) {
     if (!logical.ends_with("/meta")) continue;
-    const auto bundle =
-        KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 3);
-    names.push_back(bundle.metadata.value("name", ""));
+    try {
+      const auto bundle =
+          KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 3);
+      names.push_back(bundle.metadata.value("name", ""));
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::auth || unreadable == nullptr) throw;
+      unreadable->push_back(logical);
+    }
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -583,7 +605,7 @@ std::string Keyring::write_unlock_entry(const UnlockMaterial& unlock, const std:
   entry["wrapped_master"] =
       crypto::base64_encode(crypto::aead_seal(wrapping, m_master_key.bytes(), entry_aad(entry)));
   if (!put_generation(std::string(k_unlock_prefix) + id, generation,
-                      to_vector(entry.dump(2) + "\n"))) {
+                      to_vector(canonical_entry(entry)))) {
     fail(ErrorCode::conflict, "unlock entry " + id + " was written concurrently");
   }
   return id;

@@ -103,7 +103,8 @@ crypto::SecretBytes encode_credential(const CredentialVersion& v) {
             {"current_version", v.current_version},
             {"revoked", v.revoked},
             {"purged", v.purged},
-            {"markers", v.markers}};
+            {"markers", v.markers},
+            {"current_secret_names", v.current_secret_names}};
   if (v.rotate_every) meta["rotate_every"] = util::format_duration(*v.rotate_every);
   const auto text = meta.dump();
   crypto::SecretBytes out = crypto::SecretBytes::from(k_record_magic);
@@ -146,6 +147,7 @@ CredentialVersion decode_credential(const crypto::SecretBytes& plaintext) {
     v.revoked = meta.at("revoked").get<std::set<std::uint32_t>>();
     v.purged = meta.value("purged", std::set<std::uint32_t>{});
     v.markers = meta.value("markers", std::set<std::uint32_t>{});
+    v.current_secret_names = meta.value("current_secret_names", std::set<std::string>{});
     if (meta.contains("rotate_every")) {
       v.rotate_every = util::parse_duration(meta.at("rotate_every").get<std::string>());
     }

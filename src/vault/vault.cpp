@@ -51,7 +51,13 @@ CredentialVersion Vault::load(const std::string& id, std::uint32_t version,
        "credential version " + std::to_string(version) + " disappeared while reading");
 }
 
-void Vault::write(const std::string& id, const CredentialVersion& version) {
+void Vault::write(const std::string& id, CredentialVersion& version) {
+  if (version.kind == VersionKind::active) {
+    version.current_secret_names.clear();
+    for (const auto& [name, value] : version.secrets) version.current_secret_names.insert(name);
+  } else if (version.current_version == 0) {
+    version.current_secret_names.clear();
+  }
   const auto path = logical(id, version.version);
   const auto sealed = m_ns.seal(ObjectType::credential, path, encode_credential(version).bytes());
   if (!m_ns.store().put_if_absent(keyring::generation_name(path, 1), sealed)) {
@@ -149,6 +155,7 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
   marker.revoked = previous.revoked;
   marker.purged = previous.purged;
   marker.markers = previous.markers;
+  marker.current_secret_names = previous.current_secret_names;
   marker.markers.insert(marker.version);
   marker.current_version = previous.current_version;
   if (version) {
@@ -256,7 +263,7 @@ std::vector<CredentialSummary> Vault::list() {
     summary.updated = record.created;
     summary.rotate_every = record.rotate_every;
     for (const auto& [field, value] : record.fields) summary.field_names.push_back(field);
-    for (const auto& [field, value] : record.secrets) summary.secret_names.push_back(field);
+    summary.secret_names.assign(record.current_secret_names.begin(), record.current_secret_names.end());
     summary.revoked_versions = record.revoked.size();
     out.push_back(std::move(summary));
   }

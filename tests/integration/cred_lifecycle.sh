@@ -217,4 +217,30 @@ expect_exit 0 "$WARD" cred get pg
 assert_eq "$OUT" "$pgsecret"
 expect_exit 0 "$WARD" store verify
 
+# --- contract check that fails today (uncommitted; see the bug report) -----------------------
+# Revoking an old version must not hide the current version's secret fields: show and list
+# describe the credential's current version, not the newest object (the revocation marker).
+expect_exit 0 "$WARD" cred add shown --type postgres --field host=h --generate
+expect_exit 0 "$WARD" cred rotate shown --generate
+expect_exit 0 "$WARD" cred revoke shown --version 1
+expect_exit 0 "$WARD" cred get shown
+expect_exit 0 "$WARD" --json cred show shown
+assert_eq "$(json_get 'd["credential"]["current_version"]')" "2"
+assert_eq "$(json_get 'd["credential"]["secret_fields"]')" "['password']"
+expect_exit 0 "$WARD" cred show shown
+assert_contains "$OUT" "password"
+expect_exit 0 "$WARD" --json cred list
+assert_eq "$(json_get '[c["secret_fields"] for c in d["credentials"] if c["name"]=="shown"][0]')" "['password']"
+
+# exec's child gets the credential, not the means to unlock the whole store: WARD_KEY (the
+# master-unlock key, base64) is not passed on, and a --passphrase-fd descriptor is closed.
+expect_exit 0 env -u WARD_KEY_FILE WARD_KEY="$(base64 -w0 "$T/master.key")" "$WARD" cred exec pg -- \
+  sh -c 'printf "%s" "${WARD_KEY-}" > "$1"' sh "$T/child-wardkey"
+[[ ! -s $T/child-wardkey ]] || fail "cred exec passed WARD_KEY (the store's unlock key) to the child"
+printf 'exec-fd-passphrase-%s-long' "$RANDOM" >"$T/pp"
+expect_exit 0 "$WARD" key add-unlock --new-passphrase-file "$T/pp"
+expect_exit 0 env -u WARD_KEY_FILE "$WARD" --passphrase-fd 7 cred exec pg -- \
+  sh -c 'if [ -e /proc/$$/fd/7 ]; then echo open; fi > "$1"' sh "$T/child-fd" 7<"$T/pp"
+[[ ! -s $T/child-fd ]] || fail "cred exec left the --passphrase-fd descriptor open in the child"
+
 echo "cred_lifecycle: ok"

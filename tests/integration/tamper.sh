@@ -219,4 +219,39 @@ expect_exit 0 "$WARD" store verify
 expect_exit 0 "$WARD" cred get alpha
 assert_eq "$OUT" "$sa"
 
+# --- contract checks that fail today (kept out of the committed test; see the bug report) ---
+# store verify is a judging command: damage it finds is exit 1, not 4 (DESIGN.md, exit codes).
+copy_store
+flip "$(one "keys/root/store.g*")"
+expect_exit 1 "$WARD" --store "$CS" store verify
+copy_store
+flip "$(one "keys/ns/$nsid/meta.g*")"
+expect_exit 1 "$WARD" --store "$CS" store verify
+# A damaged newest audit event: store verify must report it (1), not die appending its own event.
+copy_store
+mapfile -t evs < <(cd "$C/audit" && compgen -G '[0-9]*' | sort)
+flip "$C/audit/${evs[-1]}"
+expect_exit 1 "$WARD" --store "$CS" audit verify
+expect_exit 1 "$WARD" --store "$CS" store verify
+# Errors say what failed, on what: a tampered credential object is named.
+copy_store
+flip "$(one "creds/$nsid/$ida/v000001.g*")"
+expect_exit 4 "$WARD" --store "$CS" cred get alpha
+[[ $ERR == *alpha* || $ERR == *"$ida"* ]] || fail "the error does not name the damaged credential: $ERR"
+# Every byte of an unlock entry is authenticated: an edited 'created' is not silently accepted.
+copy_store
+entry=$(one "keys/unlock/*")
+python3 - "$entry" <<'PY'
+import json, sys
+p = sys.argv[1]
+t = open(p).read()
+d = json.loads(t)
+c = d["created"]
+new = str(int(c[:4]) - 1) + c[4:]
+assert t.count(c) == 1
+open(p, "w").write(t.replace(c, new))
+PY
+! cmp -s "$entry" "$STORE/${entry#"$C"/}" || fail "the edit did not change the unlock entry"
+expect_exit 4 "$WARD" --store "$CS" cred get alpha
+
 echo "tamper: ok"

@@ -174,4 +174,10 @@ expect_exit 4 env -u WARD_KEY_FILE "$WARD" --passphrase-file "$T/pass2" cred get
 expect_exit 0 "$WARD" store verify
 expect_exit 0 "$WARD" audit verify
 
+# --- contract check that fails today (uncommitted; see the bug report) -----------------------
+# init on an existing store is refused (exit 5) and must leave no side effects: in particular
+# no new key file that unlocks nothing (a user would keep and back up a useless key).
+expect_exit 5 "$WARD" init --key-file "$T/orphan.key"
+[[ ! -e $T/orphan.key ]] || fail "init on an existing store (exit 5) still wrote a new key file"
+
 echo "unlock_and_keys: ok"

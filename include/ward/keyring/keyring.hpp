@@ -124,6 +124,10 @@ class Keyring {
                                              const UnlockMaterial& unlock,
                                              const InitOptions& options);
   static std::unique_ptr<Keyring> open(store::ObjectStore& store, const UnlockMaterial& unlock);
+  // The two halves of open(): unwrap the master key (fails with Error(auth) for wrong
+  // credentials), then load the root keys (fails with Error(auth) when the store is damaged).
+  static std::unique_ptr<Keyring> unlock(store::ObjectStore& store, const UnlockMaterial& unlock);
+  void load();
   // Reads and parses `config` without unlocking (for `store info` and error messages).
   static StoreConfig read_config(store::ObjectStore& store);
 
@@ -138,7 +142,9 @@ class Keyring {
   [[nodiscard]] std::string namespace_id(std::string_view name) const;
   Namespace& ns(std::string_view name);                // throws Error(not_found)
   Namespace& create_namespace(std::string_view name);  // throws Error(conflict) if it exists
-  [[nodiscard]] std::vector<std::string> namespace_names();
+  // Names of every namespace; ids of namespaces whose meta object does not authenticate go to
+  // `unreadable` when given (otherwise such a namespace throws Error(auth)).
+  [[nodiscard]] std::vector<std::string> namespace_names(std::vector<std::string>* unreadable = nullptr);
   // Crypto-shreds the namespace: its KEKs and keys go first, then its objects.
   std::size_t destroy_namespace(std::string_view name);
 
@@ -169,7 +175,6 @@ class Keyring {
 
  private:
   Keyring(store::ObjectStore& store, StoreConfig config);
-  void load_root_keys();
   void write_root_keys(std::uint32_t generation);
   std::string write_unlock_entry(const UnlockMaterial& unlock, const std::string& id,
                                  std::uint32_t generation);

@@ -44,6 +44,7 @@ struct CredentialVersion {
   std::uint32_t current_version = 0;                   // current after this version; 0 = none
   std::set<std::uint32_t> revoked;                     // every revoked version so far
   std::set<std::uint32_t> purged;                      // revoked versions whose objects are gone
+  std::set<std::string> current_secret_names;          // secret fields of the current version
   std::set<std::uint32_t> markers;                     // versions that are revocation markers
 };
 

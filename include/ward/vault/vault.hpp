@@ -64,7 +64,7 @@ class Vault {
   CredentialVersion load(const std::string& id, std::uint32_t version,
                          const std::vector<std::uint32_t>& generations);
   std::map<std::uint32_t, std::vector<std::uint32_t>> stored_versions(const std::string& id);
-  void write(const std::string& id, const CredentialVersion& version);
+  void write(const std::string& id, CredentialVersion& version);
 
   keyring::Namespace& m_ns;
 };
