@@ -179,7 +179,7 @@ std::vector<std::pair<std::string, std::string>> default_env(const vault::Creden
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view existing(*e);
     if (std::any_of(k_unlock_variables.begin(), k_unlock_variables.end(),
-                    [&](std::string_view v) { return existing.starts_with(v); })) {
+                    [&](std::string_view prefix) { return existing.starts_with(prefix); })) {
       continue;
     }
     const bool overridden = std::any_of(pairs.begin(), pairs.end(), [&](const auto& p) {

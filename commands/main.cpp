@@ -1,6 +1,7 @@
 // Entry point: global options, configuration, logging, and the one place where errors become
 // exit codes.
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +40,7 @@ void configure_logging(const ward::cli::GlobalOptions& options) {
 
 int main(int argc, char** argv) {
   ward::crypto::harden_process();
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   ward::cli::Context ctx;
   auto& options = ctx.options;
 

@@ -16,35 +16,43 @@ void put_u32(crypto::Bytes& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
-crypto::Bytes dek_aad(ObjectType type, WrapKind kind, std::uint32_t version,
-                      std::string_view path) {
-  crypto::Bytes aad(crypto::as_bytes("ward.dek.v1").begin(), crypto::as_bytes("ward.dek.v1").end());
+crypto::Bytes labelled(std::string_view label, std::size_t extra) {
+  crypto::Bytes out;
+  out.reserve(label.size() + extra);
+  for (const char c : label) out.push_back(static_cast<std::uint8_t>(c));
+  return out;
+}
+
+void append(crypto::Bytes& out, std::string_view text) {
+  for (const char c : text) out.push_back(static_cast<std::uint8_t>(c));
+}
+
+crypto::Bytes dek_aad(ObjectType type, WrapKind kind, std::uint32_t version, std::string_view path) {
+  auto aad = labelled("ward.dek.v1", 6 + path.size());
   aad.push_back(static_cast<std::uint8_t>(type));
   aad.push_back(static_cast<std::uint8_t>(kind));
   put_u32(aad, version);
-  aad.insert(aad.end(), path.begin(), path.end());
+  append(aad, path);
   return aad;
 }
 
 crypto::Bytes body_aad(ObjectType type, std::string_view path) {
-  crypto::Bytes aad(crypto::as_bytes("ward.obj.v1").begin(), crypto::as_bytes("ward.obj.v1").end());
+  auto aad = labelled("ward.obj.v1", 1 + path.size());
   aad.push_back(static_cast<std::uint8_t>(type));
-  aad.insert(aad.end(), path.begin(), path.end());
+  append(aad, path);
   return aad;
 }
 
 crypto::Bytes encode(ObjectType type, WrapKind kind, std::uint32_t version,
-                     std::span<const std::uint8_t> wrapped_dek,
-                     std::span<const std::uint8_t> body) {
-  crypto::Bytes out;
-  out.reserve(k_envelope_header_size + body.size());
-  out.insert(out.end(), k_magic.begin(), k_magic.end());
-  out.push_back(k_format);
-  out.push_back(static_cast<std::uint8_t>(type));
-  out.push_back(static_cast<std::uint8_t>(kind));
-  put_u32(out, version);
-  out.insert(out.end(), wrapped_dek.begin(), wrapped_dek.end());
-  out.insert(out.end(), body.begin(), body.end());
+                     std::span<const std::uint8_t> wrapped_dek, std::span<const std::uint8_t> body) {
+  crypto::Bytes out(k_envelope_header_size + body.size());
+  std::memcpy(out.data(), k_magic.data(), k_magic.size());
+  out[4] = k_format;
+  out[5] = static_cast<std::uint8_t>(type);
+  out[6] = static_cast<std::uint8_t>(kind);
+  for (int i = 0; i < 4; ++i) out[7 + i] = static_cast<std::uint8_t>(version >> (24 - 8 * i));
+  std::memcpy(out.data() + 11, wrapped_dek.data(), k_wrapped_dek_size);
+  if (!body.empty()) std::memcpy(out.data() + k_envelope_header_size, body.data(), body.size());
   return out;
 }
 

@@ -10,7 +10,14 @@ namespace {
 
 using keyring::ObjectType;
 
-std::string quote_name(std::string_view name) { return "'" + std::string(name) + "'"; }
+std::string quote_name(std::string_view name) {
+  std::string quoted;
+  quoted.reserve(name.size() + 2);
+  quoted.push_back('\'');
+  quoted.append(name);
+  quoted.push_back('\'');
+  return quoted;
+}
 
 }  // namespace
 
