@@ -19,6 +19,30 @@ std::string quote_name(std::string_view name) {
   return quoted;
 }
 
+// The next version of a credential: everything that carries forward (fields, policies, the
+// revocation state), no secrets, written now by `actor`.
+CredentialVersion successor(const CredentialVersion& previous, VersionKind kind,
+                            const std::string& actor) {
+  CredentialVersion next;
+  next.name = previous.name;
+  next.type = previous.type;
+  next.version = previous.version + 1;
+  next.kind = kind;
+  next.fields = previous.fields;
+  next.secret_field = previous.secret_field;
+  next.created = util::format_time(util::now());
+  next.credential_created = previous.credential_created;
+  next.actor = actor;
+  next.rotate_every = previous.rotate_every;
+  next.generation_policy = previous.generation_policy;
+  next.current_version = previous.current_version;
+  next.revoked = previous.revoked;
+  next.purged = previous.purged;
+  next.markers = previous.markers;
+  next.current_secret_names = previous.current_secret_names;
+  return next;
+}
+
 }  // namespace
 
 Vault::Vault(keyring::Namespace& ns) : m_ns(ns) {}
@@ -118,25 +142,11 @@ CredentialVersion Vault::rotate(std::string_view name,
                                 const std::map<std::string, std::string>& field_updates,
                                 const std::string& generation_policy, const std::string& actor) {
   const auto previous = latest(name);
-  CredentialVersion next;
-  next.name = previous.name;
-  next.type = previous.type;
-  next.version = previous.version + 1;
-  next.kind = VersionKind::active;
-  next.fields = previous.fields;
+  auto next = successor(previous, VersionKind::active, actor);
   for (const auto& [field, value] : field_updates) next.fields[field] = value;
-  next.secret_field = previous.secret_field;
   next.secrets = std::move(secrets);
-  next.created = util::format_time(util::now());
-  next.credential_created = previous.credential_created;
-  next.actor = actor;
-  next.rotate_every = previous.rotate_every;
-  next.generation_policy =
-      generation_policy.empty() ? previous.generation_policy : generation_policy;
+  if (!generation_policy.empty()) next.generation_policy = generation_policy;
   next.current_version = next.version;
-  next.revoked = previous.revoked;
-  next.purged = previous.purged;
-  next.markers = previous.markers;
   write(id_of(name), next);
   return next;
 }
@@ -147,24 +157,8 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
   const auto id = id_of(name);
   const auto stored = stored_versions(id);
   RevokeResult result;
-  CredentialVersion marker;
-  marker.name = previous.name;
-  marker.type = previous.type;
-  marker.version = previous.version + 1;
-  marker.kind = VersionKind::revocation;
-  marker.fields = previous.fields;
-  marker.secret_field = previous.secret_field;
-  marker.created = util::format_time(util::now());
-  marker.credential_created = previous.credential_created;
-  marker.actor = actor;
-  marker.rotate_every = previous.rotate_every;
-  marker.generation_policy = previous.generation_policy;
-  marker.revoked = previous.revoked;
-  marker.purged = previous.purged;
-  marker.markers = previous.markers;
-  marker.current_secret_names = previous.current_secret_names;
+  auto marker = successor(previous, VersionKind::revocation, actor);
   marker.markers.insert(marker.version);
-  marker.current_version = previous.current_version;
   if (version) {
     if (!stored.contains(*version) && !previous.purged.contains(*version)) {
       fail(ErrorCode::not_found,
@@ -270,7 +264,8 @@ std::vector<CredentialSummary> Vault::list() {
     summary.updated = record.created;
     summary.rotate_every = record.rotate_every;
     for (const auto& [field, value] : record.fields) summary.field_names.push_back(field);
-    summary.secret_names.assign(record.current_secret_names.begin(), record.current_secret_names.end());
+    summary.secret_names.assign(record.current_secret_names.begin(),
+                                record.current_secret_names.end());
     summary.revoked_versions = record.revoked.size();
     out.push_back(std::move(summary));
   }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "test_support.hpp"
 #include "ward/crypto/aead.hpp"
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
@@ -25,16 +26,6 @@ const char* const k_tc15_iv = "cafebabefacedbaddecaf888";
 const char* const k_tc15_plain =
     "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
     "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255";
-
-ward::ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ward::Error& e) {
-    return e.code();
-  }
-  FAIL("expected ward::Error");
-  return ward::ErrorCode::internal;
-}
 
 }  // namespace
 
@@ -84,23 +75,24 @@ TEST_CASE("AES-256-GCM test case 16: partial block with AAD, and tampering") {
   SECTION("flipped ciphertext bit") {
     auto bad = out;
     bad[5] ^= 0x01;
-    REQUIRE(code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, bad, aad); }) ==
+    REQUIRE(ward::testing::error_code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, bad, aad); }) ==
             ward::ErrorCode::auth);
   }
   SECTION("flipped tag bit") {
     auto bad = out;
     bad.back() ^= 0x80;
-    REQUIRE(code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, bad, aad); }) ==
+    REQUIRE(ward::testing::error_code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, bad, aad); }) ==
             ward::ErrorCode::auth);
   }
   SECTION("different AAD") {
     auto other_aad = aad;
     other_aad[0] ^= 0x01;
-    REQUIRE(code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, out, other_aad); }) ==
-            ward::ErrorCode::auth);
+    REQUIRE(ward::testing::error_code_of([&] {
+              (void)wc::aes256gcm_decrypt(key, iv, out, other_aad);
+            }) == ward::ErrorCode::auth);
   }
   SECTION("missing AAD") {
-    REQUIRE(code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, out, {}); }) ==
+    REQUIRE(ward::testing::error_code_of([&] { (void)wc::aes256gcm_decrypt(key, iv, out, {}); }) ==
             ward::ErrorCode::auth);
   }
 }
@@ -132,15 +124,20 @@ TEST_CASE("aead_open rejects tampering, wrong keys, other AAD and short input wi
     auto bad = sealed;
     bad[i] ^= 0x04;
     INFO("byte " << i);
-    REQUIRE(code_of([&] { (void)wc::aead_open(key, bad, aad); }) == ward::ErrorCode::auth);
+    REQUIRE(ward::testing::error_code_of([&] { (void)wc::aead_open(key, bad, aad); }) ==
+            ward::ErrorCode::auth);
   }
   const auto other_key = wc::random_secret(wc::k_key_size);
-  REQUIRE(code_of([&] { (void)wc::aead_open(other_key, sealed, aad); }) == ward::ErrorCode::auth);
-  REQUIRE(code_of([&] { (void)wc::aead_open(key, sealed, wc::as_bytes("path-b")); }) ==
+  REQUIRE(ward::testing::error_code_of([&] { (void)wc::aead_open(other_key, sealed, aad); }) ==
           ward::ErrorCode::auth);
+  REQUIRE(ward::testing::error_code_of([&] {
+            (void)wc::aead_open(key, sealed, wc::as_bytes("path-b"));
+          }) == ward::ErrorCode::auth);
   const wc::Bytes short_input(sealed.begin(), sealed.begin() + wc::k_aead_overhead - 1);
-  REQUIRE(code_of([&] { (void)wc::aead_open(key, short_input, aad); }) == ward::ErrorCode::auth);
-  REQUIRE(code_of([&] { (void)wc::aead_open(key, {}, aad); }) == ward::ErrorCode::auth);
+  REQUIRE(ward::testing::error_code_of([&] { (void)wc::aead_open(key, short_input, aad); }) ==
+          ward::ErrorCode::auth);
+  REQUIRE(ward::testing::error_code_of([&] { (void)wc::aead_open(key, {}, aad); }) ==
+          ward::ErrorCode::auth);
 
   try {
     auto bad = sealed;
@@ -154,6 +151,7 @@ TEST_CASE("aead_open rejects tampering, wrong keys, other AAD and short input wi
 
 TEST_CASE("AES-256-GCM requires a 32-byte key") {
   const auto short_key = wc::random_secret(16);
-  REQUIRE(code_of([&] { (void)wc::aead_seal(short_key, wc::as_bytes("x"), {}); }) ==
-          ward::ErrorCode::internal);
+  REQUIRE(ward::testing::error_code_of([&] {
+            (void)wc::aead_seal(short_key, wc::as_bytes("x"), {});
+          }) == ward::ErrorCode::internal);
 }

@@ -4,22 +4,13 @@
 #include <functional>
 #include <string>
 
+#include "test_support.hpp"
 #include "ward/crypto/bcrypt.hpp"
 #include "ward/error.hpp"
 
 namespace wc = ward::crypto;
 
-namespace {
-ward::ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ward::Error& e) {
-    return e.code();
-  }
-  FAIL("expected ward::Error");
-  return ward::ErrorCode::internal;
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("bcrypt_verify accepts published $2a$/$2b$/$2y$ hashes") {
   REQUIRE(wc::bcrypt_verify(wc::SecretBytes::from("U*U"),
@@ -64,12 +55,15 @@ TEST_CASE("bcrypt_hash produces $2b$ hashes at the requested cost that verify") 
 
 TEST_CASE("bcrypt rejects out-of-range costs and unsafe passwords with usage errors") {
   const auto ok = wc::SecretBytes::from("fine");
-  REQUIRE(code_of([&] { (void)wc::bcrypt_hash(ok, 3); }) == ward::ErrorCode::usage);
-  REQUIRE(code_of([&] { (void)wc::bcrypt_hash(ok, 32); }) == ward::ErrorCode::usage);
+  REQUIRE(ward::testing::error_code_of([&] { (void)wc::bcrypt_hash(ok, 3); }) ==
+          ward::ErrorCode::usage);
+  REQUIRE(ward::testing::error_code_of([&] { (void)wc::bcrypt_hash(ok, 32); }) ==
+          ward::ErrorCode::usage);
 
   const std::string long_password(73, 'x');
-  REQUIRE(code_of([&] { (void)wc::bcrypt_hash(wc::SecretBytes::from(long_password), 4); }) ==
-          ward::ErrorCode::usage);
+  REQUIRE(ward::testing::error_code_of([&] {
+            (void)wc::bcrypt_hash(wc::SecretBytes::from(long_password), 4);
+          }) == ward::ErrorCode::usage);
   REQUIRE(wc::bcrypt_hash(wc::SecretBytes::from(std::string(72, 'x')), 4).size() == 60);
 
   // Openwall's vector for a 100-character password hashed by truncation: ward refuses it
@@ -77,7 +71,7 @@ TEST_CASE("bcrypt rejects out-of-range costs and unsafe passwords with usage err
   const std::string truncated =
       "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789chars after 72 "
       "are ignored";
-  REQUIRE(code_of([&] {
+  REQUIRE(ward::testing::error_code_of([&] {
             (void)wc::bcrypt_verify(wc::SecretBytes::from(truncated),
                                     "$2a$05$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui");
           }) == ward::ErrorCode::usage);
