@@ -11,35 +11,11 @@
 # Not part of CTest: figures depend on the machine and its disk.
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+source "$(dirname "$0")/common.bash"
 RUNS="${RUNS:-200}"
 
-ward="${1:-${WARD:-}}"
-if [[ -z "$ward" ]]; then
-  for candidate in "$root/build-bench/ward" "$root/build-release/ward" "$root/build/ward"; do
-    if [[ -x "$candidate" ]]; then ward="$candidate"; break; fi
-  done
-fi
-if [[ -z "$ward" || ! -x "$ward" ]]; then
-  echo "cred_get.sh: no ward binary; build one with:" >&2
-  echo "  cmake -S $root -B $root/build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DWARD_BUILD_TESTS=OFF && ninja -C $root/build-bench ward" >&2
-  exit 2
-fi
-ward="$(cd "$(dirname "$ward")" && pwd)/$(basename "$ward")"
-
-# --- anchors -----------------------------------------------------------------
-need=()
-for tool in pass age age-keygen hyperfine gpg python3; do
-  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
-done
-if ((${#need[@]})); then
-  echo "installing missing tools: ${need[*]}" >&2
-  sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 update -qq
-  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
-    install -y -qq pass age hyperfine gnupg python3 >/dev/null
-fi
+find_ward cred_get.sh "${1:-}"
+need_tools pass age hyperfine gnupg python3
 
 # --- fixtures ----------------------------------------------------------------
 work="$(mktemp -d "${TMPDIR:-/tmp}/ward-bench-get.XXXXXX")"
