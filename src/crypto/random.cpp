@@ -12,7 +12,7 @@ namespace ward::crypto {
 
 void random_fill(std::span<std::uint8_t> out) {
   // RAND_bytes takes an int, so very large requests are split.
-  constexpr std::size_t k_max_chunk = static_cast<std::size_t>(INT_MAX);
+  constexpr auto k_max_chunk = static_cast<std::size_t>(INT_MAX);
   std::size_t offset = 0;
   while (offset < out.size()) {
     const std::size_t chunk = std::min(out.size() - offset, k_max_chunk);

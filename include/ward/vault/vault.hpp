@@ -60,7 +60,7 @@ class Vault {
   std::vector<CredentialSummary> list();
 
  private:
-  std::string logical(std::string_view id, std::uint32_t version) const;
+  [[nodiscard]] std::string logical(std::string_view id, std::uint32_t version) const;
   CredentialVersion load(const std::string& id, std::uint32_t version,
                          const std::vector<std::uint32_t>& generations);
   std::map<std::uint32_t, std::vector<std::uint32_t>> stored_versions(const std::string& id);
