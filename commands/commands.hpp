@@ -21,5 +21,6 @@ void register_passwd(CLI::App& app, Context& ctx);
 void register_audit(CLI::App& app, Context& ctx);
 void register_store(CLI::App& app, Context& ctx);
 void register_ns(CLI::App& app, Context& ctx);
+void register_maintenance(CLI::App& app, Context& ctx);
 
 }  // namespace ward::cli

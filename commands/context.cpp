@@ -140,6 +140,10 @@ keyring::Keyring& Context::keyring() {
     m_master_unlocked = true;
     unlocked->load();
     m_keyring = std::move(unlocked);
+    // The cheap part of `ward maintenance`, done by every command that opens the store.
+    if (const auto removed = store().remove_stale_temporaries(std::chrono::hours(1)); removed > 0) {
+      spdlog::debug("removed {} stale temporary file(s)", removed);
+    }
     spdlog::debug("store {} unlocked (master key serial {})", m_keyring->config().store_id,
                   m_keyring->master_serial());
   }

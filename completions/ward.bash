@@ -1,7 +1,7 @@
 # bash completion for ward(1)                                    -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/ward.
 
-_ward_groups="init key cred passwd audit store ns"
+_ward_groups="init key cred passwd audit store ns maintenance"
 _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --version -h --help"
 
 # Subcommands of each group.
@@ -21,6 +21,7 @@ _ward_command_flags() {
     local secret="--secret-stdin --secret-file --secret-env --prompt --generate --policy"
     case $1 in
         init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory --kdf-iterations --kek-max-age" ;;
+        maintenance) echo "--temp-age" ;;
         "key status") echo "--check --max-age" ;;
         "key rotate") echo "--master" ;;
         "key add-unlock") echo "--new-key-file --new-passphrase-file --new-passphrase-fd" ;;
@@ -50,7 +51,7 @@ _ward_global_takes_arg() {
 _ward_command_takes_arg() {
     case $1 in
         --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
-            --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | \
+            --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | --temp-age | \
             --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
             --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \

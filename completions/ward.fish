@@ -1,6 +1,6 @@
 # fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
 
-set -l groups init key cred passwd audit store ns
+set -l groups init key cred passwd audit store ns maintenance
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
@@ -81,12 +81,16 @@ complete -c ward -s h -l help -d 'Print help'
 
 # Groups
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a init -d 'Create a store and its master key'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a maintenance -d 'Clean up after interrupted writes, rewraps and rotations'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a key -d 'Key status, rotation, rewrapping, unlock entries'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a cred -d 'Encrypted, versioned, rotatable credentials'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a passwd -d 'bcrypt hashing and strength policy'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a audit -d 'The tamper-evident audit log'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect and verify a store'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespaces'
+
+# maintenance
+complete -c ward -n '__ward_using maintenance' -l temp-age -x -d 'Remove temporary files older than this'
 
 # init
 complete -c ward -n '__ward_using init' -l store -r -d 'Store URL (file://, sftp://, s3://)'

@@ -33,6 +33,9 @@ class SuffixPutStore final : public ObjectStore {
   [[nodiscard]] std::string url() const override { return m_inner->url(); }
   [[nodiscard]] bool atomic_put_if_absent() const override { return false; }
   bool create() override { return m_inner->create(); }
+  std::size_t remove_stale_temporaries(std::chrono::seconds older_than) override {
+    return m_inner->remove_stale_temporaries(older_than);
+  }
   bool exists() override { return m_inner->exists(); }
 
   bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) override {

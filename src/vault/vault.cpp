@@ -65,18 +65,27 @@ std::map<std::uint32_t, std::vector<std::uint32_t>> Vault::stored_versions(const
 CredentialVersion Vault::load(const std::string& id, std::uint32_t version,
                               const std::vector<std::uint32_t>& generations) {
   const auto path = logical(id, version);
-  // Newest generation first; a generation removed by a concurrent rewrap is skipped, and if
-  // every listed one is gone the listing is taken again once.
+  // Newest generation that authenticates wins (a damaged newest generation beside a good
+  // older one is reported by `store verify`, not fatal to readers). A generation removed by a
+  // concurrent rewrap is skipped, and if every listed one is gone the listing is taken again.
+  std::optional<Error> damage;
   for (int attempt = 0; attempt < 2; ++attempt) {
     const auto candidates = attempt == 0 ? generations : stored_versions(id)[version];
     for (const auto generation : candidates) {
       const auto bytes = m_ns.store().get(keyring::generation_name(path, generation));
       if (!bytes) continue;
-      auto record = decode_credential(m_ns.open(ObjectType::credential, path, *bytes));
-      if (record.version != version)
-        fail(ErrorCode::auth, "credential object " + path + " holds another version");
-      return record;
+      try {
+        auto record = decode_credential(m_ns.open(ObjectType::credential, path, *bytes));
+        if (record.version != version) {
+          fail(ErrorCode::auth, "credential object " + path + " holds another version");
+        }
+        return record;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::auth) throw;
+        if (!damage) damage = e;
+      }
     }
+    if (damage) throw *damage;
   }
   fail(ErrorCode::not_found,
        "credential version " + std::to_string(version) + " disappeared while reading");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -47,6 +48,10 @@ class ObjectStore {
   virtual void remove(const std::string& name) = 0;
   // Removes many objects with one durability barrier.
   virtual void remove_batch(const std::vector<std::string>& names);
+
+  // Removes temporary files a killed writer left behind that are older than `older_than`;
+  // returns how many. Backends without temporary files have nothing to do.
+  virtual std::size_t remove_stale_temporaries(std::chrono::seconds /*older_than*/) { return 0; }
 
   // Whether put_if_absent is atomic on this backend (some S3 servers ignore If-None-Match).
   // The keyring uses the suffix-and-rule fallback of DESIGN.md where it is not.

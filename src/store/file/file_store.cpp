@@ -128,6 +128,26 @@ class FileStore final : public ObjectStore {
     if (!names.empty()) sync_filesystem();
   }
 
+  std::size_t remove_stale_temporaries(std::chrono::seconds older_than) override {
+    const auto directory = m_root / k_temp_dir;
+    DIR* dir = ::opendir(directory.c_str());
+    if (dir == nullptr) return 0;
+    const std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
+    const auto cutoff = ::time(nullptr) - static_cast<time_t>(older_than.count());
+    std::size_t removed = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string_view leaf = entry->d_name;
+      if (!leaf.ends_with(".tmp")) continue;
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISREG(st.st_mode) && st.st_mtime < cutoff &&
+          ::unlinkat(::dirfd(dir), entry->d_name, 0) == 0) {
+        ++removed;
+      }
+    }
+    return removed;
+  }
+
   bool create() override {
     std::error_code ec;
     fs::create_directories(m_root, ec);
