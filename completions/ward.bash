@@ -21,7 +21,7 @@ _ward_command_flags() {
     local secret="--secret-stdin --secret-file --secret-env --prompt --generate --policy"
     case $1 in
         init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory --kdf-iterations --kek-max-age" ;;
-        maintenance) echo "--temp-age" ;;
+        maintenance) echo "--temp-age --seal-min" ;;
         "key status") echo "--check --max-age" ;;
         "key rotate") echo "--master" ;;
         "key add-unlock") echo "--new-key-file --new-passphrase-file --new-passphrase-fd" ;;
@@ -51,7 +51,7 @@ _ward_global_takes_arg() {
 _ward_command_takes_arg() {
     case $1 in
         --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
-            --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | --temp-age | \
+            --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | --temp-age | --seal-min | \
             --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
             --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \

@@ -91,6 +91,7 @@ complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespac
 
 # maintenance
 complete -c ward -n '__ward_using maintenance' -l temp-age -x -d 'Remove temporary files older than this'
+complete -c ward -n '__ward_using maintenance' -l seal-min -x -d 'Seal audit events once this many are unsealed'
 
 # init
 complete -c ward -n '__ward_using init' -l store -r -d 'Store URL (file://, sftp://, s3://)'

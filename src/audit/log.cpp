@@ -1,6 +1,7 @@
 #include "ward/audit/log.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr std::string_view k_prefix = "audit/";
 constexpr std::string_view k_checkpoint_prefix = "audit/checkpoints/";
+constexpr std::string_view k_segment_prefix = "audit/seg/";
 constexpr std::string_view k_checkpoint_tag = "ward-checkpoint/v1";
 constexpr int k_append_attempts = 64;
 const std::string k_genesis(64, '0');
@@ -22,6 +24,18 @@ const std::string k_genesis(64, '0');
 std::vector<std::uint8_t> event_aad(const std::string& name) {
   const std::string aad = "ward.audit.v1" + name;
   return {aad.begin(), aad.end()};
+}
+
+std::vector<std::uint8_t> segment_aad(const std::string& name) {
+  const std::string aad = "ward.audit.seg.v1" + name;
+  return {aad.begin(), aad.end()};
+}
+
+std::string segment_object_name(std::uint64_t first, std::uint64_t last) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "audit/seg/%012llu-%012llu",
+                static_cast<unsigned long long>(first), static_cast<unsigned long long>(last));
+  return buffer;
 }
 
 std::optional<std::uint64_t> parse_seq(std::string_view digits) {
@@ -97,34 +111,134 @@ std::vector<std::uint64_t> Log::sequence_numbers() {
   return seqs;
 }
 
-Event Log::load(std::uint64_t seq, std::string* hash_hex) {
+std::string Log::open_single(std::uint64_t seq) {
   const auto name = event_object_name(seq);
   const auto bytes = m_store.get(name);
-  if (!bytes) {
-    fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is missing", "run `ward audit verify`");
-  }
-  crypto::SecretBytes plaintext;
+  if (!bytes) return {};
   try {
-    plaintext = crypto::aead_open(m_key, *bytes, event_aad(name));
+    return std::string(crypto::aead_open(m_key, *bytes, event_aad(name)).reveal());
   } catch (const Error&) {
     fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " fails authentication",
          "the audit trail is damaged or was tampered with; run `ward audit verify`");
   }
-  if (hash_hex != nullptr) *hash_hex = crypto::hex_encode(crypto::sha256(plaintext.bytes()));
-  const auto document = nlohmann::json::parse(plaintext.reveal(), nullptr, false);
-  if (!document.is_object())
+}
+
+Event Log::load(std::uint64_t seq, std::string* hash_hex) {
+  auto plaintext = open_single(seq);
+  if (plaintext.empty()) {
+    for (const auto& segment : segments()) {
+      if (seq < segment.first || seq > segment.last) continue;
+      auto events = open_segment(segment);
+      plaintext = std::move(events.at(seq - segment.first));
+      break;
+    }
+  }
+  if (plaintext.empty()) {
+    fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is missing",
+         "run `ward audit verify`");
+  }
+  if (hash_hex != nullptr)
+    *hash_hex = crypto::hex_encode(crypto::sha256(crypto::as_bytes(plaintext)));
+  const auto document = nlohmann::json::parse(plaintext, nullptr, false);
+  if (!document.is_object()) {
     fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is malformed");
+  }
   return Event::from_json(document);
+}
+
+std::vector<Log::Segment> Log::segments() {
+  std::vector<Segment> found;
+  for (const auto& name : m_store.list(std::string(k_segment_prefix))) {
+    const auto leaf = std::string_view(name).substr(k_segment_prefix.size());
+    const auto dash = leaf.find('-');
+    if (dash == std::string_view::npos) continue;
+    const auto first = parse_seq(leaf.substr(0, dash));
+    const auto last = parse_seq(leaf.substr(dash + 1));
+    if (!first || !last || *first == 0 || *last < *first) continue;
+    found.push_back({name, *first, *last});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return found;
+}
+
+// A segment's plaintext is its events' plaintexts, each preceded by a u32 big-endian length.
+std::vector<std::string> Log::open_segment(const Segment& segment) {
+  const auto bytes = m_store.get(segment.name);
+  if (!bytes) fail(ErrorCode::auth, "audit segment " + segment.name + " is missing");
+  crypto::SecretBytes plaintext;
+  try {
+    plaintext = crypto::aead_open(m_key, *bytes, segment_aad(segment.name));
+  } catch (const Error&) {
+    fail(ErrorCode::auth, "audit segment " + segment.name + " fails authentication",
+         "the audit trail is damaged or was tampered with; run `ward audit verify`");
+  }
+  std::vector<std::string> events;
+  const auto text = plaintext.reveal();
+  std::size_t pos = 0;
+  while (pos + 4 <= text.size()) {
+    std::uint32_t length = 0;
+    for (int i = 0; i < 4; ++i) length = (length << 8) | static_cast<std::uint8_t>(text[pos + i]);
+    pos += 4;
+    if (length == 0 || text.size() - pos < length) break;
+    events.emplace_back(text.substr(pos, length));
+    pos += length;
+  }
+  if (pos != text.size() || events.size() != segment.last - segment.first + 1) {
+    fail(ErrorCode::auth, "audit segment " + segment.name + " is malformed");
+  }
+  return events;
+}
+
+std::map<std::uint64_t, Log::RawEvent> Log::collect(std::vector<std::string>& problems) {
+  std::map<std::uint64_t, RawEvent> events;
+  for (const auto& segment : segments()) {
+    try {
+      auto contents = open_segment(segment);
+      for (std::uint64_t i = 0; i < contents.size(); ++i) {
+        events[segment.first + i].plaintext = std::move(contents[i]);
+      }
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::auth) throw;
+      for (auto seq = segment.first; seq <= segment.last; ++seq) {
+        events[seq].problem = "event " + std::to_string(seq) + " is in a damaged segment";
+      }
+      problems.push_back(e.what());
+    }
+  }
+  for (const auto seq : sequence_numbers()) {
+    RawEvent single;
+    try {
+      single.plaintext = open_single(seq);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::auth) throw;
+      single.problem = "event " + std::to_string(seq) +
+                       " fails authentication (modified, or moved from another position)";
+    }
+    auto found = events.find(seq);
+    if (found == events.end()) {
+      events.emplace(seq, std::move(single));
+    } else if (!single.problem.empty()) {
+      problems.push_back(single.problem);
+    } else if (found->second.problem.empty() && found->second.plaintext != single.plaintext) {
+      problems.push_back("event " + std::to_string(seq) + " differs from its sealed copy");
+    }
+  }
+  return events;
 }
 
 std::uint64_t Log::find_head() {
   const auto present = [&](std::uint64_t seq) { return m_store.contains(event_object_name(seq)); };
-  if (!present(1)) return 0;
-  std::uint64_t low = 1;  // present
-  std::uint64_t high = 2;
+  const auto sealed = segments();
+  const std::uint64_t base = sealed.empty() ? 0 : sealed.back().last;
+  if (!present(base + 1)) return base;
+  std::uint64_t low = base + 1;  // present
+  std::uint64_t step = 1;
+  std::uint64_t high = low + step;
   while (present(high)) {
     low = high;
-    high *= 2;
+    step *= 2;
+    high = low + step;
   }
   while (high - low > 1) {  // low present, high absent
     const auto mid = low + (high - low) / 2;
@@ -159,9 +273,14 @@ Event Log::append(Event event) {
 }
 
 std::vector<Event> Log::read(const Filter& filter) {
+  std::vector<std::string> problems;
   std::vector<Event> events;
-  for (const auto seq : sequence_numbers()) {
-    auto event = load(seq, nullptr);
+  for (const auto& [seq, raw] : collect(problems)) {
+    if (!raw.problem.empty()) fail(ErrorCode::auth, raw.problem, "run `ward audit verify`");
+    const auto document = nlohmann::json::parse(raw.plaintext, nullptr, false);
+    if (!document.is_object())
+      fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is malformed");
+    auto event = Event::from_json(document);
     if (matches(event, filter)) events.push_back(std::move(event));
   }
   return events;
@@ -169,39 +288,45 @@ std::vector<Event> Log::read(const Filter& filter) {
 
 VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypto::PublicKey& key) {
   VerifyReport report;
-  const auto seqs = sequence_numbers();
+  const auto events = collect(report.problems);
   std::map<std::uint64_t, std::string> hashes;
   std::string previous_hash = k_genesis;
   std::uint64_t expected = 1;
-  for (const auto seq : seqs) {
+  for (const auto& [seq, raw] : events) {
     for (; expected < seq; ++expected) {
       report.problems.push_back("event " + std::to_string(expected) + " is missing (deleted)");
       previous_hash.clear();  // the chain across a gap cannot be checked
     }
     expected = seq + 1;
     std::string hash;
-    try {
-      const auto event = load(seq, &hash);
-      if (event.seq != seq) {
-        report.problems.push_back("event " + std::to_string(seq) + " carries sequence number " +
-                                  std::to_string(event.seq) + " (reordered)");
-      } else if (!previous_hash.empty() && event.prev != previous_hash) {
-        report.problems.push_back(
-            "event " + std::to_string(seq) +
-            " does not chain to the event before it (modified, replaced or reordered)");
+    if (!raw.problem.empty()) {
+      report.problems.push_back(raw.problem);
+    } else {
+      hash = crypto::hex_encode(crypto::sha256(crypto::as_bytes(raw.plaintext)));
+      try {
+        const auto document = nlohmann::json::parse(raw.plaintext, nullptr, false);
+        if (!document.is_object()) fail(ErrorCode::auth, "malformed");
+        const auto event = Event::from_json(document);
+        if (event.seq != seq) {
+          report.problems.push_back("event " + std::to_string(seq) + " carries sequence number " +
+                                    std::to_string(event.seq) + " (reordered)");
+        } else if (!previous_hash.empty() && event.prev != previous_hash) {
+          report.problems.push_back(
+              "event " + std::to_string(seq) +
+              " does not chain to the event before it (modified, replaced or reordered)");
+        }
+        ++report.events;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::auth) throw;
+        report.problems.push_back("event " + std::to_string(seq) + " is malformed");
+        hash.clear();
       }
-      ++report.events;
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::auth) throw;
-      report.problems.push_back("event " + std::to_string(seq) +
-                                " fails authentication (modified, or moved from another position)");
-      hash.clear();
     }
     hashes[seq] = hash;
     previous_hash = hash;
   }
-  report.head_seq = seqs.empty() ? 0 : seqs.back();
-  report.head_hash = seqs.empty() ? k_genesis : hashes[report.head_seq];
+  report.head_seq = events.empty() ? 0 : events.rbegin()->first;
+  report.head_hash = events.empty() ? k_genesis : hashes[report.head_seq];
 
   // Without a published checkpoint, the newest one kept in the store still bounds truncation
   // by anyone who did not also delete it.
@@ -250,6 +375,41 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
     }
   }
   return report;
+}
+
+std::size_t Log::seal(std::size_t min_events) {
+  const auto sealed = segments();
+  std::uint64_t next = sealed.empty() ? 1 : sealed.back().last + 1;
+  const auto head = find_head();
+  // The newest event stays a single object: appenders chain onto it without reading segments.
+  if (head < next + min_events) return 0;
+  std::size_t count = 0;
+  while (next < head) {
+    const auto last = std::min<std::uint64_t>(head - 1, next + k_segment_events - 1);
+    crypto::SecretBytes plaintext;
+    std::vector<std::string> singles;
+    for (auto seq = next; seq <= last; ++seq) {
+      const auto event = open_single(seq);  // throws on damage: never seal over it
+      if (event.empty())
+        fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " is missing",
+             "run `ward audit verify`");
+      const auto length = static_cast<std::uint32_t>(event.size());
+      const std::array<std::uint8_t, 4> prefix = {
+          static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
+          static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)};
+      plaintext.append(prefix);
+      plaintext.append(event);
+      singles.push_back(event_object_name(seq));
+    }
+    const auto name = segment_object_name(next, last);
+    // If a concurrent sealer wrote the same segment first, its content is the same events.
+    (void)m_store.put_if_absent(name,
+                                crypto::aead_seal(m_key, plaintext.bytes(), segment_aad(name)));
+    m_store.remove_batch(singles);
+    count += singles.size();
+    next = last + 1;
+  }
+  return count;
 }
 
 Checkpoint Log::checkpoint(const crypto::SecretBytes& signing_seed) {

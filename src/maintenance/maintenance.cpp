@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "ward/audit/log.hpp"
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
 
@@ -35,7 +36,7 @@ void collect_superseded(const GenerationMap& objects,
 
 }  // namespace
 
-Report run(keyring::Keyring& keys, std::chrono::seconds temp_age) {
+Report run(keyring::Keyring& keys, std::chrono::seconds temp_age, std::size_t seal_min_events) {
   Report report;
   auto& store = keys.store();
   report.stale_temporaries = store.remove_stale_temporaries(temp_age);
@@ -83,6 +84,9 @@ Report run(keyring::Keyring& keys, std::chrono::seconds temp_age) {
   }
   store.remove_batch(doomed);
   report.superseded_generations = doomed.size();
+
+  audit::Log log(store, keys.audit_key(), keys.config().store_id);
+  report.sealed_events = log.seal(seal_min_events);
   return report;
 }
 

@@ -98,3 +98,56 @@ TEST_CASE("checkpoints: signed, bound to their store, parsed strictly") {
           ErrorCode::usage);
   REQUIRE(error_code_of([] { (void)wa::Checkpoint::parse("nonsense"); }) == ErrorCode::usage);
 }
+
+TEST_CASE("sealed segments verify, read back and show tampering") {
+  Fixture f;
+  for (int i = 6; i <= 12; ++i) {
+    wa::Event e;
+    e.action = "cred.rotate";
+    e.target = "c" + std::to_string(i);
+    e.outcome = "ok";
+    f.log.append(e);
+  }
+  const auto line = f.log.checkpoint(f.signer.seed).line();
+  REQUIRE(f.log.seal(100) == 0);  // below the threshold: nothing sealed
+  REQUIRE(f.log.seal(3) == 11);   // all but the newest
+  REQUIRE(f.store->list("audit/seg/").size() == 1);
+  REQUIRE_FALSE(f.store->contains(wa::event_object_name(5)));
+  REQUIRE(f.store->contains(wa::event_object_name(12)));
+
+  const auto report = f.log.verify(wa::Checkpoint::parse(line), f.signer.public_key);
+  REQUIRE(report.ok());
+  REQUIRE(report.events == 12);
+  REQUIRE(report.checkpoint_matched);
+  const auto events = f.log.read();
+  REQUIRE(events.size() == 12);
+  REQUIRE(events[6].target == "c7");
+
+  // Appending after sealing chains onto the unsealed head.
+  wa::Event more;
+  more.action = "cred.get";
+  more.outcome = "ok";
+  REQUIRE(f.log.append(more).seq == 13);
+  REQUIRE(f.log.verify(std::nullopt, f.signer.public_key).ok());
+
+  SECTION("a flipped bit in a segment") {
+    const auto name = f.store->list("audit/seg/").front();
+    auto bytes = *f.store->get(name);
+    bytes[bytes.size() / 2] ^= 0x04;
+    f.store->remove(name);
+    f.store->put_if_absent(name, bytes);
+    const auto damaged = f.log.verify(std::nullopt, f.signer.public_key);
+    REQUIRE_FALSE(damaged.ok());
+    REQUIRE(error_code_of([&] { (void)f.log.read(); }) == ErrorCode::auth);
+  }
+  SECTION("a deleted segment") {
+    f.store->remove(f.store->list("audit/seg/").front());
+    REQUIRE_FALSE(f.log.verify(std::nullopt, f.signer.public_key).ok());
+  }
+  SECTION("a single copy that disagrees with its sealed copy") {
+    const auto twelve = *f.store->get(wa::event_object_name(12));
+    // Event 12 is unsealed; a forged single copy of sealed event 3 cannot authenticate.
+    f.store->put_if_absent(wa::event_object_name(3), twelve);
+    REQUIRE_FALSE(f.log.verify(std::nullopt, f.signer.public_key).ok());
+  }
+}

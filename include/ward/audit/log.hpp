@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,9 +52,27 @@ class Log {
   std::vector<Event> read(const Filter& filter = {});
   VerifyReport verify(const std::optional<Checkpoint>& published, const crypto::PublicKey& key);
   Checkpoint checkpoint(const crypto::SecretBytes& signing_seed);
+  // Packs contiguous events, all but the newest, into segment objects of up to
+  // `k_segment_events` once at least `min_events` are unsealed; returns how many were sealed.
+  std::size_t seal(std::size_t min_events);
 
  private:
+  struct RawEvent {
+    std::string plaintext;  // empty when it could not be read
+    std::string problem;    // why, when it could not
+  };
+  struct Segment {
+    std::string name;
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+  };
   std::vector<std::uint64_t> sequence_numbers();
+  std::vector<Segment> segments();
+  // Every event the store holds, from segments and single objects; disagreements between a
+  // segment and a leftover single copy are reported in `problems`.
+  std::map<std::uint64_t, RawEvent> collect(std::vector<std::string>& problems);
+  std::vector<std::string> open_segment(const Segment& segment);
+  std::string open_single(std::uint64_t seq);
   // The highest sequence number, found with O(log n) existence probes instead of a listing.
   std::uint64_t find_head();
   Event load(std::uint64_t seq, std::string* hash_hex);
@@ -64,5 +83,7 @@ class Log {
 };
 
 std::string event_object_name(std::uint64_t seq);
+
+inline constexpr std::size_t k_segment_events = 4096;
 
 }  // namespace ward::audit
