@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# A full disk: writes fail with a clear error (exit 6, the store cannot be written), nothing
+# that was stored is lost, and once space is free again everything works. The store lives on
+# a tiny tmpfs mounted in a private mount namespace (unshare), so nothing leaks to the host.
+if [[ ${WARD_FULL_DISK_INNER:-} != 1 ]]; then
+  # Re-run this script inside a new mount namespace (as root, or as a mapped root user).
+  command -v unshare >/dev/null || { echo "FAIL: unshare is missing" >&2; exit 1; }
+  unshare_flags=(--mount --propagation private)
+  [[ $(id -u) -eq 0 ]] || unshare_flags=(--user --map-root-user "${unshare_flags[@]}")
+  WARD_FULL_DISK_INNER=1 exec unshare "${unshare_flags[@]}" bash "${BASH_SOURCE[0]}"
+fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+
+mnt=$T/small
+mkdir -p "$mnt"
+mount -t tmpfs -o size=512k tmpfs "$mnt" || fail "cannot mount a tmpfs for the test"
+export WARD_STORE=file://$mnt/store
+expect_exit 0 "$WARD" init --key-file "$T/master.key"
+export WARD_KEY_FILE=$T/master.key
+printf 'kept-secret-Zz9!kept' | "$WARD" cred add kept --type generic --secret-stdin --allow-weak >/dev/null ||
+  fail "cannot add the first credential"
+
+# Fill the file system, leaving almost nothing.
+dd if=/dev/zero of="$mnt/filler" bs=4k 2>/dev/null || true
+sync
+
+expect_exit 6 "$WARD" cred add more --type generic --generate
+assert_contains "$ERR" "No space left on device"
+assert_contains "$ERR" "cannot"
+expect_exit 6 "$WARD" cred rotate kept --generate
+# Nothing half-written is left that a reader would trip over.
+[[ -z $(find "$mnt/store" -path '*/.tmp' -prune -o -type f -size 0 -print) ]] ||
+  fail "an empty object was left in the store"
+
+rm -f "$mnt/filler"
+expect_exit 0 "$WARD" cred get kept
+assert_eq "$OUT" "kept-secret-Zz9!kept"
+expect_exit 0 "$WARD" store verify
+expect_exit 0 "$WARD" cred add more --type generic --generate
+expect_exit 0 "$WARD" audit verify
+umount "$mnt"
+echo "full disk: ok"
