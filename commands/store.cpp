@@ -65,7 +65,7 @@ void register_store(CLI::App& app, Context& ctx) {
     } catch (const Error& e) {
       // A damaged trail is already among the problems; the report still comes out.
       if (e.code() != ErrorCode::auth) throw;
-      if (report.ok()) report.problems.push_back(e.what());
+      if (report.ok()) report.problems.emplace_back(e.what());
     }
     if (ctx.json()) {
       print_json({{"schema", "ward.store.verify/v1"},

@@ -19,7 +19,8 @@ constexpr std::string_view k_checkpoint_prefix = "audit/checkpoints/";
 constexpr std::string_view k_segment_prefix = "audit/seg/";
 constexpr std::string_view k_checkpoint_tag = "ward-checkpoint/v1";
 constexpr int k_append_attempts = 64;
-const std::string k_genesis(64, '0');
+constexpr std::string_view k_genesis =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 std::vector<std::uint8_t> event_aad(const std::string& name) {
   const std::string aad = "ward.audit.v1" + name;
@@ -203,7 +204,7 @@ std::map<std::uint64_t, Log::RawEvent> Log::collect(std::vector<std::string>& pr
       for (auto seq = segment.first; seq <= segment.last; ++seq) {
         events[seq].problem = "event " + std::to_string(seq) + " is in a damaged segment";
       }
-      problems.push_back(e.what());
+      problems.emplace_back(e.what());
     }
   }
   for (const auto seq : sequence_numbers()) {
@@ -290,7 +291,7 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
   VerifyReport report;
   const auto events = collect(report.problems);
   std::map<std::uint64_t, std::string> hashes;
-  std::string previous_hash = k_genesis;
+  std::string previous_hash(k_genesis);
   std::uint64_t expected = 1;
   for (const auto& [seq, raw] : events) {
     for (; expected < seq; ++expected) {
@@ -362,7 +363,7 @@ VerifyReport Log::verify(const std::optional<Checkpoint>& published, const crypt
                                 m_store_id);
     } else if (!well_formed ||
                !crypto::ed25519_verify(key, crypto::as_bytes(checkpoint->signed_text()), sig)) {
-      report.problems.push_back("checkpoint signature does not verify");
+      report.problems.emplace_back("checkpoint signature does not verify");
     } else if (checkpoint->seq > report.head_seq) {
       report.problems.push_back("trail is truncated: the checkpoint covers " +
                                 std::to_string(checkpoint->seq) + " events, the store holds " +

@@ -72,7 +72,7 @@ std::string bcrypt_hash(const SecretBytes& password, int cost) {
   if (result == nullptr || result[0] == '*') {
     fail(ErrorCode::internal, "bcrypt: hashing failed");
   }
-  return std::string(result);
+  return {result};
 }
 
 bool bcrypt_verify(const SecretBytes& password, std::string_view hash) {

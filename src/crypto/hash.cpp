@@ -58,7 +58,7 @@ Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8
 SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
                         std::span<const std::uint8_t> info, std::size_t length) {
   // RFC 5869 caps the output at 255 hash blocks.
-  if (length == 0 || length > 255 * 32) {
+  if (length == 0 || length > std::size_t{255} * 32) {
     fail(ErrorCode::internal, "HKDF-SHA256: invalid output length");
   }
   std::unique_ptr<EVP_KDF, KdfDeleter> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));

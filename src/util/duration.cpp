@@ -20,7 +20,7 @@ struct Unit {
 // Largest first: parse_duration requires this order, format_duration emits it. Weeks are
 // accepted but never emitted, so "14d" reads as written in a policy.
 constexpr std::array<Unit, 5> k_units = {
-    {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}}};
+    {{'w', std::int64_t{7} * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}}};
 
 [[noreturn]] void bad_duration(std::string_view text) {
   fail(ErrorCode::usage,
@@ -91,7 +91,7 @@ std::string format_duration(std::chrono::seconds d) {
   if (count == 0) return "0s";
   std::string out;
   // The magnitude is unsigned so that the most negative value negates without overflow.
-  std::uint64_t remaining = static_cast<std::uint64_t>(count);
+  auto remaining = static_cast<std::uint64_t>(count);
   if (count < 0) {
     out.push_back('-');
     remaining = ~remaining + 1;
@@ -121,7 +121,7 @@ std::string format_time(TimePoint t) {
   if (n == 0) {
     fail(ErrorCode::internal, "time out of range");
   }
-  return std::string(buf, n);
+  return {buf, n};
 }
 
 TimePoint parse_time(std::string_view text) {

@@ -184,7 +184,7 @@ class FileStore final : public ObjectStore {
 
   fs::path write_temp(std::span<const std::uint8_t> data, bool sync) {
     const auto temp_dir = m_root / k_temp_dir;
-    const auto temp = temp_dir / (crypto::hex_encode(crypto::random_bytes(12)) + ".tmp");
+    auto temp = temp_dir / (crypto::hex_encode(crypto::random_bytes(12)) + ".tmp");
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd.valid() && errno == ENOENT) {
       std::error_code ec;
