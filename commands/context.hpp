@@ -40,6 +40,8 @@ class Context {
 
   store::ObjectStore& store();
   keyring::Keyring& keyring();
+  // Makes a keyring created by `init` the session's, so its first event goes through record().
+  void adopt(std::unique_ptr<keyring::Keyring> created) { m_keyring = std::move(created); }
   // Whether the master key was unwrapped (so a later failure means damage, not wrong keys).
   [[nodiscard]] bool master_unlocked() const { return m_master_unlocked; }
   keyring::Namespace& ns();

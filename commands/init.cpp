@@ -47,24 +47,20 @@ void register_init(CLI::App& app, Context& ctx) {
       throw;
     }
     const auto entries = keyring->unlock_entries();
-    audit::Log log(store, keyring->audit_key(), keyring->config().store_id);
-    audit::Event event;
-    event.actor = audit::current_actor();
-    event.action = "store.init";
-    event.ns = std::string(keyring::k_default_namespace);
-    event.outcome = "ok";
-    event.details = {{"unlock", entries.empty() ? "" : entries.front().kind}};
-    log.append(std::move(event));
+    const auto store_id = keyring->config().store_id;
+    ctx.adopt(std::move(keyring));
+    ctx.record("store.init", "", "", "ok", 0,
+               {{"unlock", entries.empty() ? "" : entries.front().kind}});
     if (ctx.json()) {
       print_json({{"schema", "ward.init/v1"},
                   {"store", store.url()},
-                  {"store_id", keyring->config().store_id},
+                  {"store_id", store_id},
                   {"unlock_entry", entries.empty() ? "" : entries.front().id},
                   {"unlock_kind", entries.empty() ? "" : entries.front().kind},
                   {"key_file_created", key_file_is_new ? ctx.options.key_file : ""}});
       return;
     }
-    print_line("initialised store " + store.url() + " (id " + keyring->config().store_id + ")");
+    print_line("initialised store " + store.url() + " (id " + store_id + ")");
     if (key_file_is_new) {
       print_line("wrote new key file " + ctx.options.key_file +
                  " (mode 0600): keep it safe and backed up; without it the store cannot be opened");

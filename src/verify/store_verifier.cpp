@@ -12,6 +12,11 @@ namespace {
 
 using keyring::ObjectType;
 
+// The path segment right after `prefix`: the namespace id of keys/ns/<id>/… or creds/<id>/….
+std::string segment_after(const std::string& name, std::string_view prefix) {
+  return name.substr(prefix.size(), name.find('/', prefix.size()) - prefix.size());
+}
+
 void verify_master_objects(keyring::Keyring& keys, StoreReport& report) {
   auto& store = keys.store();
   for (const char* prefix : {"keys/root/", "keys/ns/"}) {
@@ -46,13 +51,14 @@ void note_orphan_keys(keyring::Keyring& keys, StoreReport& report) {
   std::set<std::string> with_meta;
   std::set<std::string> ids;
   for (const auto& name : keys.store().list("keys/ns/")) {
-    const auto id = name.substr(8, name.find('/', 8) - 8);
+    const auto id = segment_after(name, "keys/ns/");
     ids.insert(id);
     if (name.find("/meta.g") != std::string::npos) with_meta.insert(id);
   }
   for (const auto& id : ids) {
     if (!with_meta.contains(id)) {
-      report.notes.push_back("keys/ns/" + id + "/: keys without a namespace (interrupted `ns create`)");
+      report.notes.push_back("keys/ns/" + id +
+                             "/: keys without a namespace (interrupted `ns create`)");
     }
   }
 }
@@ -78,7 +84,7 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
   const auto names = keys.namespace_names(&unreadable);
   for (const auto& logical : unreadable) {
     // Already reported by verify_master_objects; its credentials cannot be checked.
-    known.insert(logical.substr(8, logical.find('/', 8) - 8));
+    known.insert(segment_after(logical, "keys/ns/"));
   }
   for (const auto& ns_name : names) {
     ++report.namespaces;
@@ -113,7 +119,7 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
     }
   }
   for (const auto& name : store.list("creds/")) {
-    const auto ns_id = name.substr(6, name.find('/', 6) - 6);
+    const auto ns_id = segment_after(name, "creds/");
     if (!known.contains(ns_id)) report.problems.push_back(name + ": belongs to no namespace");
   }
 }
