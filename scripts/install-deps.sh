@@ -7,8 +7,16 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcli11-dev libssl-dev libssh2-1-dev libcurl4-openssl-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev catch2 libzstd-dev libargon2-dev libzxcvbn-dev libcrypt-dev
-  mandoc groff-base bash-completion zsh fish openssl git strace
+  libpq-dev libsqlite3-dev libhyperscan-dev libre2-dev
+  mandoc groff-base bash-completion zsh fish openssl git strace curl
+  # loopback test servers started by the integration tests
+  openssh-server openssh-client postgresql
 )
+# s3rver (the S3 test server) comes from npm; a machine that already has Node.js from another
+# source keeps it (Debian's npm package would conflict with it).
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
