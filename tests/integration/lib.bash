@@ -40,7 +40,9 @@ mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$TMPDIR"
 chmod 700 "$T"
 
 # Nothing from the caller's environment may redirect ward.
-unset WARD_STORE WARD_NS WARD_KEY WARD_KEY_FILE WARD_PASSPHRASE_FILE WARD_CONFIG
+unset WARD_STORE WARD_NS WARD_KEY WARD_KEY_FILE WARD_PASSPHRASE_FILE WARD_CONFIG \
+  WARD_SSH_IDENTITY WARD_SSH_KNOWN_HOSTS WARD_SSH_PASSWORD_FILE \
+  AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 export NO_COLOR=1 LC_ALL=C.UTF-8
 
 # fail MSG...: report a failure (with the caller's location) and end the test with status 1.
@@ -106,9 +108,19 @@ require_cmd() {
   done
 }
 
-# new_store: create the default store (under $XDG_DATA_HOME) with a fresh key file at
-# $T/master.key, and export WARD_KEY_FILE so later commands unlock with it.
+# The store backend this run of the test uses (see tests/CMakeLists.txt): file, sftp or s3.
+WARD_TEST_BACKEND=${WARD_TEST_BACKEND:-file}
+
+# new_store: create a store with a fresh key file at $T/master.key, and export WARD_KEY_FILE so
+# later commands unlock with it. On the file backend the store is the default one (under
+# $XDG_DATA_HOME); on another backend tests/servers/<backend>.bash starts its server on loopback
+# (stopped when the test exits) and exports WARD_STORE and the server's own credentials.
 new_store() {
+  if [[ $WARD_TEST_BACKEND != file ]]; then
+    # shellcheck source=/dev/null
+    source "$WARD_SOURCE_DIR/tests/servers/$WARD_TEST_BACKEND.bash"
+    "start_${WARD_TEST_BACKEND}_store"
+  fi
   expect_exit 0 "$WARD" init --key-file "$T/master.key"
   [[ -s $T/master.key ]] || fail "ward init did not write the key file $T/master.key"
   export WARD_KEY_FILE=$T/master.key
