@@ -61,7 +61,13 @@ void register_audit(CLI::App& app, Context& ctx) {
       published = audit::Checkpoint::parse(line);
     }
     auto& keys = ctx.keyring();
-    const auto report = ctx.audit_log().verify(published, keys.checkpoint_public_key());
+    auto report = ctx.audit_log().verify(published, keys.checkpoint_public_key());
+    // Events spooled locally while the store was unreachable are part of the trail: delivered
+    // ones were appended by audit_log() above; a spooled entry that fails authentication is a
+    // verification failure like a damaged event in the store.
+    const auto& spool = ctx.spool_flush();
+    const auto spool_pending = ctx.audit_spool().pending();
+    report.problems.insert(report.problems.end(), spool.problems.begin(), spool.problems.end());
     if (ctx.json()) {
       nlohmann::json j{{"schema", "ward.audit.verify/v1"},
                        {"ok", report.ok()},
@@ -69,10 +75,15 @@ void register_audit(CLI::App& app, Context& ctx) {
                        {"head_seq", report.head_seq},
                        {"head_hash", report.head_hash},
                        {"problems", report.problems},
-                       {"checkpoint_matched", report.checkpoint_matched}};
+                       {"checkpoint_matched", report.checkpoint_matched},
+                       {"spool", {{"delivered", spool.delivered}, {"pending", spool_pending}}}};
       if (report.checkpoint) j["checkpoint"] = report.checkpoint->line();
       print_json(j);
     } else {
+      if (spool.delivered > 0) {
+        print_line("delivered " + std::to_string(spool.delivered) +
+                   " event(s) spooled locally while the store was unreachable");
+      }
       if (report.ok()) {
         print_line("audit trail intact: " + std::to_string(report.events) + " events, head " +
                    std::to_string(report.head_seq) + " " + report.head_hash.substr(0, 16));
@@ -82,6 +93,9 @@ void register_audit(CLI::App& app, Context& ctx) {
         }
       } else {
         print_line("audit trail verification FAILED:");
+        if (spool_pending > 0) {
+          print_line("  (" + std::to_string(spool_pending) + " event(s) still in the local spool)");
+        }
         for (const auto& problem : report.problems) print_line("  - " + problem);
       }
     }

@@ -1,12 +1,11 @@
 #include "context.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <spdlog/spdlog.h>
 
 #include "secret_input.hpp"
 #include "ward/error.hpp"
@@ -152,10 +151,29 @@ keyring::Keyring& Context::keyring() {
 
 keyring::Namespace& Context::ns() { return keyring().ns(namespace_name()); }
 
+audit::Spool& Context::audit_spool() {
+  if (!m_spool) {
+    auto& keys = keyring();
+    const auto state_dir = xdg_dir("XDG_STATE_HOME", ".local/state") / "ward";
+    m_spool =
+        std::make_unique<audit::Spool>(audit::spool_directory(state_dir, keys.config().store_id),
+                                       keys.audit_key(), keys.config().store_id);
+  }
+  return *m_spool;
+}
+
 audit::Log& Context::audit_log() {
   if (!m_audit) {
     auto& keys = keyring();
     m_audit = std::make_unique<audit::Log>(store(), keys.audit_key(), keys.config().store_id);
+    // Events spooled while the store was unreachable go in first, so the trail stays in the
+    // order things happened.
+    m_spool_flush = audit_spool().flush(*m_audit);
+    if (m_spool_flush.delivered > 0) {
+      spdlog::info("delivered {} audit event(s) spooled while the store was unreachable",
+                   m_spool_flush.delivered);
+    }
+    for (const auto& problem : m_spool_flush.problems) spdlog::warn("{}", problem);
   }
   return *m_audit;
 }
@@ -172,8 +190,19 @@ void Context::record(const std::string& action, const std::string& target,
   event.outcome = outcome;
   event.code = code;
   event.details = details;
-  const auto appended = audit_log().append(std::move(event));
-  spdlog::debug("audit event {} recorded: {} {}", appended.seq, appended.action, appended.outcome);
+  try {
+    const auto appended = audit_log().append(event);
+    spdlog::debug("audit event {} recorded: {} {}", appended.seq, appended.action,
+                  appended.outcome);
+  } catch (const Error& e) {
+    // The action already happened; it must not go unrecorded because the store went away.
+    if (e.code() != ErrorCode::unreachable || !m_keyring) throw;
+    const auto id = audit_spool().add(std::move(event));
+    spdlog::warn(
+        "the store is unreachable; audit event {} spooled locally and will be "
+        "delivered by the next command that reaches the store",
+        id);
+  }
 }
 
 void Context::audited(const std::string& action, const std::string& target,
@@ -183,8 +212,9 @@ void Context::audited(const std::string& action, const std::string& target,
   try {
     body(details);
   } catch (const Error& e) {
-    // A failure that prevents unlocking cannot be recorded: there is no audit key.
-    if (m_keyring && e.code() != ErrorCode::unreachable) {
+    // A failure that prevents unlocking cannot be recorded: there is no audit key. Once
+    // unlocked, even an unreachable store gets its event (through the spool).
+    if (m_keyring) {
       try {
         details["error"] = e.what();
         record(action, target, target_id, "error", e.exit_code(), details);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ward/audit/log.hpp"
+#include "ward/audit/spool.hpp"
 #include "ward/keyring/keyring.hpp"
 #include "ward/store/object_store.hpp"
 
@@ -46,6 +47,10 @@ class Context {
   [[nodiscard]] bool master_unlocked() const { return m_master_unlocked; }
   keyring::Namespace& ns();
   audit::Log& audit_log();
+  // The local spool for events that could not reach this store (after keyring()).
+  audit::Spool& audit_spool();
+  // What the flush at audit_log()'s first use delivered (for `audit verify`).
+  [[nodiscard]] const audit::Spool::FlushResult& spool_flush() const { return m_spool_flush; }
 
   // The unlock material named by flags, environment or config; a prompt on a terminal.
   keyring::UnlockMaterial unlock_material();
@@ -68,6 +73,8 @@ class Context {
   std::unique_ptr<store::ObjectStore> m_store;
   std::unique_ptr<keyring::Keyring> m_keyring;
   std::unique_ptr<audit::Log> m_audit;
+  std::unique_ptr<audit::Spool> m_spool;
+  audit::Spool::FlushResult m_spool_flush;
   std::optional<keyring::UnlockMaterial> m_unlock;
   bool m_master_unlocked = false;
 };

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A full disk: writes fail with a clear error (exit 6, the store cannot be written), nothing
-# that was stored is lost, and once space is free again everything works. The store lives on
+# that was stored is lost, and once space is free again everything works. The audit events of
+# the failed actions wait in the local spool (sealed, no secret in it) and reach the trail with
+# the next command that can write the store; a tampered spool entry fails `audit verify`. The store lives on
 # a tiny tmpfs mounted in a private mount namespace (unshare), so nothing leaks to the host.
 if [[ ${WARD_FULL_DISK_INNER:-} != 1 ]]; then
   # Re-run this script inside a new mount namespace (as root, or as a mapped root user).
@@ -32,11 +34,36 @@ expect_exit 6 "$WARD" cred rotate kept --generate
 [[ -z $(find "$mnt/store" -path '*/.tmp' -prune -o -type f -size 0 -print) ]] ||
   fail "an empty object was left in the store"
 
+# The failed actions' events are spooled, sealed: two entries, neither holding the secret.
+spool=$(find "$XDG_STATE_HOME/ward/spool" -path '*/events/*' -type f | sort)
+[[ $(wc -l <<<"$spool") -eq 2 ]] || fail "expected 2 spooled audit events, found: $spool"
+assert_contains "$ERR" "spooled locally"
+for entry in $spool; do
+  ! grep -q "kept-secret" "$entry" || fail "the spool holds a secret in plaintext"
+  ! grep -q '"action"' "$entry" || fail "the spool holds an event in plaintext"
+done
+
 rm -f "$mnt/filler"
-expect_exit 0 "$WARD" cred get kept
+expect_exit 0 "$WARD" -v cred get kept
 assert_eq "$OUT" "kept-secret-Zz9!kept"
+assert_contains "$ERR" "delivered 2 audit event(s) spooled"
+[[ -z $(find "$XDG_STATE_HOME/ward/spool" -path '*/events/*' -type f) ]] ||
+  fail "the spool was not emptied after delivery"
+expect_exit 0 "$WARD" --json audit log --action cred.rotate
+assert_contains "$OUT" '"spooled": true'
+assert_contains "$OUT" '"outcome": "error"'
 expect_exit 0 "$WARD" store verify
 expect_exit 0 "$WARD" cred add more --type generic --generate
 expect_exit 0 "$WARD" audit verify
+
+# A spooled entry that was changed on disk is refused at delivery and fails verification.
+dd if=/dev/zero of="$mnt/filler" bs=4k 2>/dev/null || true
+expect_exit 6 "$WARD" cred rotate kept --generate
+entry=$(find "$XDG_STATE_HOME/ward/spool" -path '*/events/*' -type f | head -1)
+[[ -n $entry ]] || fail "no spooled event after the second failure"
+printf '\x01' | dd of="$entry" bs=1 seek=20 conv=notrunc 2>/dev/null
+rm -f "$mnt/filler"
+expect_exit 1 "$WARD" audit verify
+assert_contains "$OUT" "fails authentication"
 umount "$mnt"
 echo "full disk: ok"
