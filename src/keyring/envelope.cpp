@@ -79,7 +79,7 @@ ParsedEnvelope parse_envelope(std::span<const std::uint8_t> bytes) {
   ParsedEnvelope parsed;
   const auto type = bytes[5];
   const auto kind = bytes[6];
-  if (type < 1 || type > 4) fail(ErrorCode::auth, "object has an unknown type");
+  if (type < 1 || type > k_max_object_type) fail(ErrorCode::auth, "object has an unknown type");
   if (kind < 1 || kind > 2) fail(ErrorCode::auth, "object has an unknown wrapping kind");
   parsed.header.type = static_cast<ObjectType>(type);
   parsed.header.wrap_kind = static_cast<WrapKind>(kind);

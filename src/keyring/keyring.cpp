@@ -102,7 +102,17 @@ std::string Namespace::object_id(std::string_view name) const {
 
 store::ObjectStore& Namespace::store() { return m_keyring.store(); }
 
-std::vector<std::string> Namespace::kek_wrapped_prefixes() const { return {"creds/" + m_id + "/"}; }
+std::vector<std::string> Namespace::kek_wrapped_prefixes() const {
+  return {"creds/" + m_id + "/", "backups/" + m_id + "/index/", "backups/" + m_id + "/snapshots/"};
+}
+
+std::vector<std::string> Namespace::unwrapped_prefixes() const {
+  return {"backups/" + m_id + "/data/", "backups/" + m_id + "/locks/"};
+}
+
+crypto::SecretBytes Namespace::derive_key(std::string_view purpose) const {
+  return crypto::hkdf_sha256(m_name_key.bytes(), {}, crypto::as_bytes(purpose), crypto::k_key_size);
+}
 
 void Namespace::load_kek_list() {
   if (m_kek_list_loaded) return;
@@ -502,9 +512,9 @@ Namespace& Keyring::create_namespace(std::string_view name) {
   auto token_key = crypto::random_secret(crypto::k_key_size);
   const auto meta_plaintext = KeyBundle::pack({&name_key, &pseudonym_key, &token_key},
                                               json{{"name", name}, {"created", created}});
-  if (!put_generation(meta_logical, 1,
-                      seal_with_master(ObjectType::namespace_meta, meta_logical,
-                                       meta_plaintext.bytes()))) {
+  if (!put_generation(
+          meta_logical, 1,
+          seal_with_master(ObjectType::namespace_meta, meta_logical, meta_plaintext.bytes()))) {
     exists();
   }
   auto ns = std::make_unique<Namespace>(*this, std::string(name), id, std::move(name_key),
@@ -518,8 +528,8 @@ std::vector<std::string> Keyring::namespace_names(std::vector<std::string>* unre
        group_generations(m_store.list(std::string(k_ns_prefix)))) {
     if (!logical.ends_with("/meta")) continue;
     try {
-      const auto bundle =
-          KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 3);
+      const auto bundle = KeyBundle::unpack(
+          open_master_object(ObjectType::namespace_meta, logical, generations), 3);
       names.push_back(bundle.metadata.value("name", ""));
     } catch (const Error& e) {
       if (e.code() != ErrorCode::auth || unreadable == nullptr) throw;
@@ -534,7 +544,9 @@ std::size_t Keyring::destroy_namespace(std::string_view name) {
   auto& doomed = ns(name);
   const auto id = doomed.id();
   std::vector<std::string> objects;
-  for (const auto& prefix : doomed.kek_wrapped_prefixes()) {
+  auto prefixes = doomed.kek_wrapped_prefixes();
+  for (auto& prefix : doomed.unwrapped_prefixes()) prefixes.push_back(std::move(prefix));
+  for (const auto& prefix : prefixes) {
     const auto listed = m_store.list(prefix);
     objects.insert(objects.end(), listed.begin(), listed.end());
   }

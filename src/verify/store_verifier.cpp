@@ -137,7 +137,8 @@ StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
   for (const auto& problem : report.audit.problems) report.problems.push_back("audit: " + problem);
   for (const auto& name : keys.store().list("")) {
     const auto family = name.substr(0, name.find('/'));
-    if (family != "config" && family != "keys" && family != "creds" && family != "audit") {
+    if (family != "config" && family != "keys" && family != "creds" && family != "audit" &&
+        family != "backups") {
       report.notes.push_back(name + ": not a ward object");
     }
   }

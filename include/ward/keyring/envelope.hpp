@@ -14,11 +14,14 @@ namespace ward::keyring {
 // What an object is. Part of every object's associated data, so an object of one type can
 // never be passed off as another.
 enum class ObjectType : std::uint8_t {
-  root_keys = 1,       // keys/root/store: store-wide keys (names, audit, checkpoint signing)
-  namespace_meta = 2,  // keys/ns/<ns>/meta: the namespace's name and its never-rotated keys
-  kek = 3,             // keys/ns/<ns>/kek/<version>
-  credential = 4,      // creds/<ns>/<id>/<version>
+  root_keys = 1,        // keys/root/store: store-wide keys (names, audit, checkpoint signing)
+  namespace_meta = 2,   // keys/ns/<ns>/meta: the namespace's name and its never-rotated keys
+  kek = 3,              // keys/ns/<ns>/kek/<version>
+  credential = 4,       // creds/<ns>/<id>/<version>
+  backup_index = 5,     // backups/<ns>/index/<pack-id>: a pack's data key and chunk table
+  backup_snapshot = 6,  // backups/<ns>/snapshots/<snapshot-id>: one snapshot's metadata
 };
+inline constexpr std::uint8_t k_max_object_type = 6;
 
 // Which key wraps an object's data key.
 enum class WrapKind : std::uint8_t {

@@ -76,6 +76,9 @@ class Namespace {
   [[nodiscard]] std::string object_id(std::string_view name) const;
   [[nodiscard]] const crypto::SecretBytes& pseudonym_key() const { return m_pseudonym_key; }
   [[nodiscard]] const crypto::SecretBytes& token_key() const { return m_token_key; }
+  // A one-purpose key derived from the never-rotated name key (HKDF, `purpose` as info): stable
+  // across KEK rotation, as the backup chunk-id key must be for deduplication to last.
+  [[nodiscard]] crypto::SecretBytes derive_key(std::string_view purpose) const;
   [[nodiscard]] store::ObjectStore& store();
 
   [[nodiscard]] std::vector<KekVersionInfo> kek_versions();
@@ -99,6 +102,9 @@ class Namespace {
 
   // Prefixes of every object family wrapped by this namespace's KEKs.
   [[nodiscard]] std::vector<std::string> kek_wrapped_prefixes() const;
+  // Prefixes of objects that belong to this namespace but are not envelopes (backup packs,
+  // whose keys live in KEK-wrapped index objects; backup locks). Removed with the namespace.
+  [[nodiscard]] std::vector<std::string> unwrapped_prefixes() const;
 
  private:
   friend class Keyring;
@@ -144,7 +150,8 @@ class Keyring {
   Namespace& create_namespace(std::string_view name);  // throws Error(conflict) if it exists
   // Names of every namespace; ids of namespaces whose meta object does not authenticate go to
   // `unreadable` when given (otherwise such a namespace throws Error(auth)).
-  [[nodiscard]] std::vector<std::string> namespace_names(std::vector<std::string>* unreadable = nullptr);
+  [[nodiscard]] std::vector<std::string> namespace_names(
+      std::vector<std::string>* unreadable = nullptr);
   // Crypto-shreds the namespace: its KEKs and keys go first, then its objects.
   std::size_t destroy_namespace(std::string_view name);
 
