@@ -22,5 +22,6 @@ void register_audit(CLI::App& app, Context& ctx);
 void register_store(CLI::App& app, Context& ctx);
 void register_ns(CLI::App& app, Context& ctx);
 void register_maintenance(CLI::App& app, Context& ctx);
+void register_backup(CLI::App& app, Context& ctx);
 
 }  // namespace ward::cli

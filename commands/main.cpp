@@ -1,7 +1,7 @@
 // Entry point: global options, configuration, logging, and the one place where errors become
 // exit codes.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <openssl/crypto.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   ward::cli::register_store(app, ctx);
   ward::cli::register_ns(app, ctx);
   ward::cli::register_maintenance(app, ctx);
+  ward::cli::register_backup(app, ctx);
 
   // Everything after the first `--` belongs to a child command (`cred exec NAME -- cmd -c …`);
   // CLI11 2.1 would try to parse its flags, so it never sees them.

@@ -1,7 +1,7 @@
 # bash completion for ward(1)                                    -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/ward.
 
-_ward_groups="init key cred passwd audit store ns maintenance"
+_ward_groups="init key cred passwd audit store ns maintenance backup"
 _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --version -h --help"
 
 # Subcommands of each group.
@@ -13,6 +13,7 @@ _ward_subcommands() {
         audit) echo "log verify checkpoint" ;;
         store) echo "info verify" ;;
         ns) echo "list create destroy" ;;
+        backup) echo "create list diff restore verify prune" ;;
     esac
 }
 
@@ -37,6 +38,11 @@ _ward_command_flags() {
         "audit log") echo "--since --action --target" ;;
         "audit verify") echo "--checkpoint" ;;
         "ns destroy") echo "--yes" ;;
+        "backup create") echo "--stdin --stdin-name --from-command --tag --exclude --time --source" ;;
+        "backup list") echo "--tag --source" ;;
+        "backup restore") echo "--to --include --overwrite" ;;
+        "backup verify") echo "--read-data --read-data-subset" ;;
+        "backup prune") echo "--keep-last --keep-daily --keep-weekly --keep-monthly --dry-run" ;;
     esac
     echo "-h --help"
 }
@@ -55,7 +61,9 @@ _ward_command_takes_arg() {
             --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
             --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \
-            --checkpoint) return 0 ;;
+            --checkpoint | --stdin-name | --from-command | --tag | --exclude | --time | --source | \
+            --to | --include | --read-data-subset | --keep-last | --keep-daily | --keep-weekly | \
+            --keep-monthly) return 0 ;;
     esac
     return 1
 }
@@ -93,7 +101,7 @@ _ward() {
     # Values of options.
     case $prev in
         --key-file | --passphrase-file | --config | --new-key-file | --new-passphrase-file | \
-            --secret-file | --checkpoint)
+            --secret-file | --checkpoint | --include | --exclude)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             compopt -o filenames 2>/dev/null
             return 0
@@ -125,6 +133,15 @@ _ward() {
         --store)
             mapfile -t COMPREPLY < <(compgen -W "file:// sftp:// s3://" -- "$cur")
             compopt -o nospace 2>/dev/null
+            return 0
+            ;;
+        --to)
+            mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+            compopt -o filenames 2>/dev/null
+            return 0
+            ;;
+        --stdin-name | --from-command | --tag | --time | --source | --read-data-subset | \
+            --keep-last | --keep-daily | --keep-weekly | --keep-monthly)
             return 0
             ;;
         --ns | --passphrase-fd | --kdf-memory | --kdf-iterations | --kek-max-age | --new-passphrase-fd | --max-age | --field | --secret-field | \

@@ -1,12 +1,13 @@
 # fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
 
-set -l groups init key cred passwd audit store ns maintenance
+set -l groups init key cred passwd audit store ns maintenance backup
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
 set -l audit_subs log verify checkpoint
 set -l store_subs info verify
 set -l ns_subs list create destroy
+set -l backup_subs create list diff restore verify prune
 
 # True when the command line has GROUP and, if given, SUB as its command words.
 function __ward_using
@@ -88,6 +89,7 @@ complete -c ward -n "not __fish_seen_subcommand_from $groups" -a passwd -d 'bcry
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a audit -d 'The tamper-evident audit log'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect and verify a store'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespaces'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a backup -d 'Encrypted, deduplicated backups'
 
 # maintenance
 complete -c ward -n '__ward_using maintenance' -l temp-age -x -d 'Remove temporary files older than this'
@@ -175,3 +177,31 @@ complete -c ward -n "__ward_needs_sub ns $ns_subs" -a list -d 'List namespaces'
 complete -c ward -n "__ward_needs_sub ns $ns_subs" -a create -d 'Create a namespace'
 complete -c ward -n "__ward_needs_sub ns $ns_subs" -a destroy -d 'Crypto-shred a namespace'
 complete -c ward -n '__ward_using ns destroy' -l yes -d 'Confirm'
+
+# backup
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a create -d 'Back up paths, stdin or a command'
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a list -d 'List snapshots'
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a diff -d 'Show what changed between two snapshots'
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a restore -d 'Restore a snapshot into a directory'
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a verify -d 'Check backup structure and data'
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a prune -d 'Apply the retention policy, remove unused data'
+complete -c ward -n '__ward_using backup create' -F
+complete -c ward -n '__ward_using backup create' -l stdin -d 'Back up standard input'
+complete -c ward -n '__ward_using backup create' -l stdin-name -x -d 'File name for stdin or command data'
+complete -c ward -n '__ward_using backup create' -l from-command -x -d 'Back up the output of a shell command'
+complete -c ward -n '__ward_using backup create' -l tag -x -d 'Tag the snapshot'
+complete -c ward -n '__ward_using backup create' -l exclude -r -d 'Skip paths matching a glob'
+complete -c ward -n '__ward_using backup create' -l time -x -d 'Record this time instead of now'
+complete -c ward -n '__ward_using backup create' -l source -x -d 'Source name'
+complete -c ward -n '__ward_using backup list' -l tag -x -d 'Only snapshots with this tag'
+complete -c ward -n '__ward_using backup list' -l source -x -d 'Only snapshots of this source'
+complete -c ward -n '__ward_using backup restore' -l to -r -a '(__fish_complete_directories)' -d 'Directory to restore into'
+complete -c ward -n '__ward_using backup restore' -l include -x -d 'Restore only this path'
+complete -c ward -n '__ward_using backup restore' -l overwrite -d 'Replace existing files'
+complete -c ward -n '__ward_using backup verify' -l read-data -d 'Read and check every pack'
+complete -c ward -n '__ward_using backup verify' -l read-data-subset -x -d 'Read and check a share of packs, e.g. 10%'
+complete -c ward -n '__ward_using backup prune' -l keep-last -x -d 'Keep the N newest snapshots'
+complete -c ward -n '__ward_using backup prune' -l keep-daily -x -d 'Keep one snapshot for each of N days'
+complete -c ward -n '__ward_using backup prune' -l keep-weekly -x -d 'Keep one snapshot for each of N weeks'
+complete -c ward -n '__ward_using backup prune' -l keep-monthly -x -d 'Keep one snapshot for each of N months'
+complete -c ward -n '__ward_using backup prune' -l dry-run -d 'Show what would be removed'

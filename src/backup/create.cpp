@@ -1,0 +1,543 @@
+#include "ward/backup/create.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <numeric>
+#include <set>
+#include <unordered_set>
+
+#include "bounded_queue.hpp"
+#include "ward/backup/chunker.hpp"
+#include "ward/crypto/encoding.hpp"
+#include "ward/crypto/random.hpp"
+#include "ward/error.hpp"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace ward::backup {
+namespace {
+
+struct ChunkJob {
+  Bytes data;
+  ChunkId* slot = nullptr;
+  BlobKind kind = BlobKind::data;
+};
+
+struct FdCloser {
+  int fd = -1;
+  explicit FdCloser(int f) : fd(f) {}
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string hostname() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) return "localhost";
+  return host.data();
+}
+
+std::string username() {
+  if (const auto* pw = ::getpwuid(::geteuid()); pw != nullptr) return pw->pw_name;
+  return std::to_string(::geteuid());
+}
+
+// The pipeline: the caller's thread reads and chunks; workers hash, deduplicate, compress and
+// seal into packs of their own; one uploader stores full packs and their index objects.
+class Pipeline {
+ public:
+  Pipeline(Repository& repository, unsigned threads)
+      : m_repository(repository),
+        m_chunker(repository.chunker_seed().bytes()),
+        m_jobs(std::max<std::size_t>(4, 2 * threads)),
+        m_uploads(2) {
+    for (const auto& pack : repository.packs()) {
+      for (const auto& blob : pack.index.blobs) m_seen.insert(blob.id);
+    }
+    m_buffer.resize(4 * m_chunker.params().max_size);
+    m_uploader = std::thread([this] { upload_loop(); });
+    for (unsigned i = 0; i < threads; ++i) m_workers.emplace_back([this] { work_loop(); });
+  }
+
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  ~Pipeline() {
+    if (!m_finished) {
+      m_jobs.abort();
+      m_uploads.abort();
+      join();
+    }
+  }
+
+  // Chunks everything `fd` yields; each chunk's id lands in a new slot of `ids`. Returns the
+  // bytes read.
+  std::uint64_t feed(int fd, std::deque<ChunkId>& ids) {
+    std::size_t start = 0;
+    std::size_t end = 0;
+    bool eof = false;
+    std::uint64_t total = 0;
+    const auto max = m_chunker.params().max_size;
+    for (;;) {
+      while (!eof && end - start < max) {
+        if (m_buffer.size() - end < max) {
+          std::memmove(m_buffer.data(), m_buffer.data() + start, end - start);
+          end -= start;
+          start = 0;
+        }
+        const auto n = ::read(fd, m_buffer.data() + end, m_buffer.size() - end);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          fail(ErrorCode::unreachable,
+               std::string("cannot read a source: ") + std::strerror(errno));
+        }
+        if (n == 0) eof = true;
+        end += static_cast<std::size_t>(n);
+        total += static_cast<std::uint64_t>(n);
+      }
+      if (end == start) break;
+      const auto cut = m_chunker.next_cut({m_buffer.data() + start, end - start});
+      ids.emplace_back();
+      submit({Bytes(m_buffer.begin() + static_cast<std::ptrdiff_t>(start),
+                    m_buffer.begin() + static_cast<std::ptrdiff_t>(start + cut)),
+              &ids.back(), BlobKind::data});
+      start += cut;
+    }
+    return total;
+  }
+
+  void submit(ChunkJob job) {
+    rethrow_if_failed();
+    {
+      const std::lock_guard lock(m_mutex);
+      ++m_pending;
+    }
+    if (!m_jobs.push(std::move(job))) rethrow_if_failed();
+  }
+
+  // Waits until every chunk submitted so far has its id (the tree needs them all).
+  void drain() {
+    std::unique_lock lock(m_mutex);
+    m_drained.wait(lock, [&] { return m_pending == 0 || m_error; });
+    if (m_error) std::rethrow_exception(m_error);
+  }
+
+  // Stores a tree's bytes as chunks of kind `tree`; returns their ids.
+  std::vector<ChunkId> store_tree(const Bytes& tree) {
+    std::deque<ChunkId> ids;
+    std::size_t start = 0;
+    while (start < tree.size()) {
+      const auto cut = m_chunker.next_cut({tree.data() + start, tree.size() - start});
+      ids.emplace_back();
+      submit({Bytes(tree.begin() + static_cast<std::ptrdiff_t>(start),
+                    tree.begin() + static_cast<std::ptrdiff_t>(start + cut)),
+              &ids.back(), BlobKind::tree});
+      start += cut;
+    }
+    finish();
+    return {ids.begin(), ids.end()};
+  }
+
+  // Waits until every chunk is stored and every pack committed.
+  void finish() {
+    m_jobs.close();
+    join();
+    m_finished = true;
+    rethrow_if_failed();
+  }
+
+  SnapshotStats stats;
+  std::uint64_t packs = 0;
+
+ private:
+  void join() {
+    for (auto& worker : m_workers) {
+      if (worker.joinable()) worker.join();
+    }
+    m_uploads.close();
+    if (m_uploader.joinable()) m_uploader.join();
+  }
+
+  void record_failure() {
+    {
+      const std::lock_guard lock(m_mutex);
+      if (!m_error) m_error = std::current_exception();
+      m_drained.notify_all();
+    }
+    m_jobs.abort();
+    m_uploads.abort();
+  }
+
+  void rethrow_if_failed() {
+    const std::lock_guard lock(m_mutex);
+    if (m_error) std::rethrow_exception(m_error);
+  }
+
+  void work_loop() {
+    try {
+      Compressor compressor;
+      Bytes compressed;
+      std::optional<PackBuilder> pack;
+      while (auto job = m_jobs.pop()) {
+        const auto id = chunk_id(m_repository.chunk_key(), job->data);
+        *job->slot = id;
+        const auto size = job->data.size();
+        bool fresh = false;
+        {
+          const std::lock_guard lock(m_mutex);
+          if (--m_pending == 0) m_drained.notify_all();
+          fresh = m_seen.insert(id).second;
+          ++stats.chunks;
+          if (fresh) {
+            ++stats.new_chunks;
+            stats.new_bytes += size;
+          } else {
+            stats.dedup_bytes += size;
+          }
+        }
+        if (!fresh) continue;
+        const bool is_compressed = compressor.compress(job->data, compressed);
+        if (!pack) pack.emplace();
+        const auto before = pack->size();
+        pack->add(id, job->kind, is_compressed,
+                  is_compressed ? ByteView(compressed) : ByteView(job->data),
+                  static_cast<std::uint32_t>(size));
+        {
+          const std::lock_guard lock(m_mutex);
+          stats.stored_bytes += pack->size() - before;
+        }
+        if (pack->size() >= k_pack_target_size) {
+          if (!m_uploads.push(std::move(*pack).finish())) return;
+          pack.reset();
+        }
+      }
+      if (pack && !pack->empty()) m_uploads.push(std::move(*pack).finish());
+    } catch (...) {
+      record_failure();
+    }
+  }
+
+  void upload_loop() {
+    try {
+      while (auto pack = m_uploads.pop()) {
+        m_repository.commit_pack(std::move(pack->first), pack->second);
+        ++packs;
+      }
+    } catch (...) {
+      record_failure();
+    }
+  }
+
+  Repository& m_repository;
+  Chunker m_chunker;
+  BoundedQueue<ChunkJob> m_jobs;
+  BoundedQueue<std::pair<PackIndex, Bytes>> m_uploads;
+  std::vector<std::thread> m_workers;
+  std::thread m_uploader;
+  std::mutex m_mutex;
+  std::unordered_set<ChunkId, ChunkIdHash> m_seen;
+  std::exception_ptr m_error;
+  std::condition_variable m_drained;
+  std::size_t m_pending = 0;
+  Bytes m_buffer;
+  bool m_finished = false;
+};
+
+struct PendingEntry {
+  TreeEntry entry;
+  std::size_t first_chunk = 0;
+  std::size_t chunk_count = 0;
+};
+
+std::string relative_of(const std::string& absolute) {
+  std::size_t i = 0;
+  while (i < absolute.size() && absolute[i] == '/') ++i;
+  return absolute.substr(i);
+}
+
+class Walker {
+ public:
+  Walker(Pipeline& pipeline, const CreateOptions& options, CreateResult& result)
+      : m_pipeline(pipeline), m_options(options), m_result(result) {}
+
+  void add_path(const std::string& given) {
+    const auto absolute = std::filesystem::absolute(given).lexically_normal().string();
+    std::string clean = absolute;
+    while (clean.size() > 1 && clean.back() == '/') clean.pop_back();
+    struct stat st {};
+    if (::lstat(clean.c_str(), &st) != 0) {
+      fail(ErrorCode::not_found, "cannot back up " + given + ": " + std::strerror(errno));
+    }
+    // The ancestors, so a restore recreates them with their modes.
+    std::string ancestor;
+    std::size_t pos = 1;
+    while ((pos = clean.find('/', pos)) != std::string::npos) {
+      ancestor = clean.substr(0, pos);
+      struct stat ast {};
+      if (::lstat(ancestor.c_str(), &ast) == 0) add_entry(ancestor, ast, false);
+      ++pos;
+    }
+    visit(clean, st, true);
+  }
+
+  void add_stream(int fd, const std::string& name, util::TimePoint time) {
+    PendingEntry pending;
+    pending.entry.type = EntryType::file;
+    pending.entry.path = name;
+    pending.entry.mode = 0600;
+    pending.entry.uid = ::geteuid();
+    pending.entry.gid = ::getegid();
+    pending.entry.mtime_sec =
+        std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+    pending.first_chunk = m_ids.size();
+    pending.entry.size = m_pipeline.feed(fd, m_ids);
+    pending.chunk_count = m_ids.size() - pending.first_chunk;
+    m_result.snapshot.stats.bytes += pending.entry.size;
+    ++m_result.snapshot.stats.files;
+    m_entries.push_back(std::move(pending));
+  }
+
+  // The tree, sorted by path, with every file's chunk ids filled in (after the pipeline ran).
+  std::vector<TreeEntry> tree() {
+    std::vector<TreeEntry> entries;
+    entries.reserve(m_entries.size());
+    for (auto& pending : m_entries) {
+      auto& e = pending.entry;
+      e.chunks.assign(
+          m_ids.begin() + static_cast<std::ptrdiff_t>(pending.first_chunk),
+          m_ids.begin() + static_cast<std::ptrdiff_t>(pending.first_chunk + pending.chunk_count));
+      entries.push_back(std::move(e));
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
+    return entries;
+  }
+
+ private:
+  bool excluded(const std::string& path) const {
+    const auto base = path.substr(path.rfind('/') + 1);
+    for (const auto& pattern : m_options.excludes) {
+      const bool has_slash = pattern.find('/') != std::string::npos;
+      if (::fnmatch(pattern.c_str(), has_slash ? path.c_str() : base.c_str(), 0) == 0) return true;
+    }
+    return false;
+  }
+
+  void warn(const std::string& path, int error) {
+    m_result.warnings.push_back(path + ": " + std::strerror(error));
+    ++m_result.snapshot.stats.warnings;
+  }
+
+  void add_entry(const std::string& path, const struct stat& st, bool count) {
+    auto relative = relative_of(path);
+    if (relative.empty() || !m_emitted.insert(relative).second) return;
+    PendingEntry pending;
+    auto& e = pending.entry;
+    e.path = std::move(relative);
+    e.mode = st.st_mode & 07777;
+    e.uid = st.st_uid;
+    e.gid = st.st_gid;
+    e.mtime_sec = st.st_mtim.tv_sec;
+    e.mtime_nsec = static_cast<std::uint32_t>(st.st_mtim.tv_nsec);
+    if (S_ISDIR(st.st_mode)) {
+      e.type = EntryType::directory;
+      if (count) ++m_result.snapshot.stats.directories;
+    } else if (S_ISLNK(st.st_mode)) {
+      e.type = EntryType::symlink;
+      std::string target(static_cast<std::size_t>(st.st_size > 0 ? st.st_size : 256) + 1, '\0');
+      const auto n = ::readlink(path.c_str(), target.data(), target.size());
+      if (n < 0) {
+        warn(path, errno);
+        return;
+      }
+      target.resize(static_cast<std::size_t>(n));
+      e.link_target = std::move(target);
+      ++m_result.snapshot.stats.symlinks;
+    } else {
+      e.type = EntryType::file;
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0) {
+        warn(path, errno);
+        m_emitted.erase(e.path);
+        return;
+      }
+      const FdCloser closer(fd);
+      pending.first_chunk = m_ids.size();
+      e.size = m_pipeline.feed(fd, m_ids);
+      pending.chunk_count = m_ids.size() - pending.first_chunk;
+      m_result.snapshot.stats.bytes += e.size;
+      ++m_result.snapshot.stats.files;
+    }
+    m_entries.push_back(std::move(pending));
+  }
+
+  void visit(const std::string& path, const struct stat& st, bool top) {
+    if (!top && excluded(path)) return;
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+      return;  // fifos, sockets, devices
+    add_entry(path, st, true);
+    if (!S_ISDIR(st.st_mode)) return;
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) {
+      warn(path, errno);
+      return;
+    }
+    std::vector<std::string> names;
+    while (const auto* ent = ::readdir(dir)) {
+      const std::string_view name = ent->d_name;
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    const std::string base = path == "/" ? "" : path;
+    for (const auto& name : names) {
+      const auto child = base + "/" + name;
+      struct stat cst {};
+      if (::lstat(child.c_str(), &cst) != 0) {
+        warn(child, errno);
+        continue;
+      }
+      visit(child, cst, false);
+    }
+  }
+
+  Pipeline& m_pipeline;
+  const CreateOptions& m_options;
+  CreateResult& m_result;
+  std::deque<ChunkId> m_ids;
+  std::vector<PendingEntry> m_entries;
+  std::set<std::string> m_emitted;
+};
+
+// Runs `command` with /bin/sh -c and returns its pid and the read end of its stdout.
+std::pair<pid_t, int> spawn_command(const std::string& command) {
+  std::array<int, 2> fds{};
+  if (::pipe2(fds.data(), O_CLOEXEC) != 0) fail(ErrorCode::internal, "cannot create a pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+  const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+  pid_t pid = 0;
+  const int rc =
+      ::posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char* const*>(argv), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  if (rc != 0) {
+    ::close(fds[0]);
+    fail(ErrorCode::usage, std::string("cannot run /bin/sh: ") + std::strerror(rc));
+  }
+  return {pid, fds[0]};
+}
+
+std::string clean_stream_name(const std::string& name) {
+  const auto clean = relative_of(std::filesystem::path(name).lexically_normal().string());
+  if (clean.empty() || clean == "." || clean.starts_with("..")) {
+    fail(ErrorCode::usage, "--stdin-name must name a file, such as db.sql");
+  }
+  return clean;
+}
+
+}  // namespace
+
+std::string default_source(const CreateOptions& options) {
+  std::string source = hostname() + ":";
+  if (options.use_stdin || !options.from_command.empty()) {
+    return source + clean_stream_name(options.stdin_name.empty() ? "stdin" : options.stdin_name);
+  }
+  std::vector<std::string> paths;
+  for (const auto& p : options.paths)
+    paths.push_back(std::filesystem::absolute(p).lexically_normal().string());
+  std::sort(paths.begin(), paths.end());
+  for (std::size_t i = 0; i < paths.size(); ++i) source += (i > 0 ? "," : "") + paths[i];
+  return source;
+}
+
+CreateResult create_snapshot(Repository& repository, const CreateOptions& options) {
+  const int sources = (options.paths.empty() ? 0 : 1) + (options.use_stdin ? 1 : 0) +
+                      (options.from_command.empty() ? 0 : 1);
+  if (sources != 1) {
+    fail(ErrorCode::usage, "give paths, --stdin or --from-command (exactly one kind of source)");
+  }
+  CreateResult result;
+  auto& snapshot = result.snapshot;
+  snapshot.id = crypto::hex_encode(crypto::random_bytes(16));
+  snapshot.time = options.time ? *options.time : util::now();
+  snapshot.hostname = hostname();
+  snapshot.username = username();
+  snapshot.tags = options.tags;
+  snapshot.source = options.source.empty() ? default_source(options) : options.source;
+  for (const auto& p : options.paths)
+    snapshot.paths.push_back(std::filesystem::absolute(p).lexically_normal().string());
+
+  const RepositoryLock lock(repository, RepositoryLock::Kind::shared);
+  repository.load_index();
+  const unsigned threads =
+      options.threads > 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+
+  Pipeline pipeline(repository, threads);
+  Walker walker(pipeline, options, result);
+  if (options.use_stdin) {
+    const auto name = clean_stream_name(options.stdin_name.empty() ? "stdin" : options.stdin_name);
+    snapshot.paths.push_back(name);
+    walker.add_stream(options.stdin_fd, name, snapshot.time);
+  } else if (!options.from_command.empty()) {
+    const auto name = clean_stream_name(options.stdin_name.empty() ? "stdin" : options.stdin_name);
+    snapshot.paths.push_back(name);
+    const auto [pid, fd] = spawn_command(options.from_command);
+    const FdCloser closer(fd);
+    std::optional<Error> read_error;
+    try {
+      walker.add_stream(fd, name, snapshot.time);
+    } catch (const Error& e) {
+      read_error = e;
+      ::kill(pid, SIGTERM);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (read_error) throw *read_error;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      fail(ErrorCode::findings,
+           "the --from-command command failed (" +
+               (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                  : std::string("killed by a signal")) +
+               "); no snapshot was written",
+           "run the command by hand to see why; data already uploaded is reused next time");
+    }
+  } else {
+    for (const auto& path : options.paths) walker.add_path(path);
+  }
+
+  pipeline.drain();
+  auto tree = walker.tree();
+  const auto tree_bytes = encode_tree(tree);
+  snapshot.tree_size = tree_bytes.size();
+  snapshot.tree = pipeline.store_tree(tree_bytes);
+  const auto& stats = pipeline.stats;
+  snapshot.stats.new_bytes = stats.new_bytes;
+  snapshot.stats.dedup_bytes = stats.dedup_bytes;
+  snapshot.stats.stored_bytes = stats.stored_bytes;
+  snapshot.stats.chunks = stats.chunks;
+  snapshot.stats.new_chunks = stats.new_chunks;
+  result.packs = pipeline.packs;
+  repository.write_snapshot(snapshot);
+  return result;
+}
+
+}  // namespace ward::backup
