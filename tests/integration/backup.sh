@@ -185,4 +185,17 @@ done
 assert_contains "$OUT" '"new_bytes"'
 assert_not_contains "$OUT" "$CANARY_NAME"
 expect_exit 0 "$WARD" audit verify
+# --- destroying a namespace crypto-shreds its backups and removes its packs ------------------
+expect_exit 0 "$WARD" ns create tenant
+expect_exit 0 "$WARD" --ns tenant backup create "$T/stdin.txt"
+expect_exit 0 "$WARD" --ns tenant backup list
+assert_contains "$OUT" "1 snapshot(s)"
+expect_exit 0 "$WARD" backup list
+assert_not_contains "$OUT" "$T/stdin.txt"
+before=$(find "$STORE/backups" -type f | wc -l)
+expect_exit 0 "$WARD" ns destroy tenant --yes
+after=$(find "$STORE/backups" -type f | wc -l)
+((after < before)) || fail "ns destroy left the namespace's backup objects ($before -> $after)"
+expect_exit 0 "$WARD" backup verify --read-data
+expect_exit 0 "$WARD" store verify
 echo "backup: all checks passed"
