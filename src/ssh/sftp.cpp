@@ -1,0 +1,231 @@
+#include "ward/ssh/sftp.hpp"
+
+#include <libssh2.h>
+#include <libssh2_sftp.h>
+
+#include <array>
+#include <utility>
+
+#include "ward/error.hpp"
+#include "ward/ssh/session.hpp"
+
+namespace ward::ssh {
+namespace {
+
+SftpAttributes attributes_of(const LIBSSH2_SFTP_ATTRIBUTES& raw) {
+  SftpAttributes attributes;
+  if ((raw.flags & LIBSSH2_SFTP_ATTR_SIZE) != 0) attributes.size = raw.filesize;
+  if ((raw.flags & LIBSSH2_SFTP_ATTR_ACMODTIME) != 0) attributes.mtime = raw.mtime;
+  if ((raw.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) != 0) attributes.permissions = raw.permissions;
+  return attributes;
+}
+
+bool missing(SftpStatus status) {
+  return status == SftpStatus::no_such_file || status == SftpStatus::no_such_path;
+}
+
+}  // namespace
+
+bool SftpAttributes::is_directory() const { return LIBSSH2_SFTP_S_ISDIR(permissions); }
+bool SftpAttributes::is_regular() const { return LIBSSH2_SFTP_S_ISREG(permissions); }
+
+std::string describe(SftpStatus status) {
+  switch (status) {
+    case SftpStatus::ok:
+      return "ok";
+    case SftpStatus::eof:
+      return "end of file";
+    case SftpStatus::no_such_file:
+      return "no such file";
+    case SftpStatus::permission_denied:
+      return "permission denied";
+    case SftpStatus::failure:
+      return "the server reported a failure";
+    case SftpStatus::op_unsupported:
+      return "operation not supported by the server";
+    case SftpStatus::no_such_path:
+      return "no such path";
+    case SftpStatus::file_already_exists:
+      return "file already exists";
+    case SftpStatus::no_space:
+      return "no space left on the server's file system";
+  }
+  return "SFTP status " + std::to_string(static_cast<unsigned long>(status));
+}
+
+// --- SftpFile ----------------------------------------------------------------------------
+
+SftpFile::SftpFile(Sftp& sftp, LIBSSH2_SFTP_HANDLE* handle, std::string path)
+    : m_sftp(&sftp), m_handle(handle), m_path(std::move(path)) {}
+
+SftpFile::SftpFile(SftpFile&& other) noexcept
+    : m_sftp(other.m_sftp),
+      m_handle(std::exchange(other.m_handle, nullptr)),
+      m_path(std::move(other.m_path)) {}
+
+SftpFile& SftpFile::operator=(SftpFile&& other) noexcept {
+  if (this != &other) {
+    std::swap(m_sftp, other.m_sftp);
+    std::swap(m_handle, other.m_handle);
+    std::swap(m_path, other.m_path);
+  }
+  return *this;
+}
+
+SftpFile::~SftpFile() {
+  if (m_handle != nullptr && !m_sftp->session().broken()) libssh2_sftp_close_handle(m_handle);
+}
+
+void SftpFile::write_all(std::span<const std::uint8_t> data) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    // Large buffers let libssh2 pipeline many write requests.
+    const auto rc = libssh2_sftp_write(
+        m_handle, reinterpret_cast<const char*>(data.data() + written), data.size() - written);
+    if (rc < 0) {
+      const auto status = m_sftp->last_status(static_cast<int>(rc), "write " + m_path);
+      fail(ErrorCode::unreachable, "cannot write " + m_path + ": " + describe(status));
+    }
+    written += static_cast<std::size_t>(rc);
+  }
+}
+
+std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
+  std::vector<std::uint8_t> out;
+  out.reserve(size_hint);
+  std::vector<char> buffer(std::size_t{1} << 20);
+  for (;;) {
+    const auto rc = libssh2_sftp_read(m_handle, buffer.data(), buffer.size());
+    if (rc == 0) break;
+    if (rc < 0) {
+      const auto status = m_sftp->last_status(static_cast<int>(rc), "read " + m_path);
+      fail(ErrorCode::unreachable, "cannot read " + m_path + ": " + describe(status));
+    }
+    out.insert(out.end(), buffer.begin(), buffer.begin() + rc);
+  }
+  return out;
+}
+
+bool SftpFile::fsync() {
+  const int rc = libssh2_sftp_fsync(m_handle);
+  if (rc == 0) return true;
+  const auto status = m_sftp->last_status(rc, "sync " + m_path);
+  if (status == SftpStatus::op_unsupported) return false;
+  fail(ErrorCode::unreachable, "cannot sync " + m_path + ": " + describe(status));
+}
+
+void SftpFile::close() {
+  auto* handle = std::exchange(m_handle, nullptr);
+  if (handle == nullptr) return;
+  const int rc = libssh2_sftp_close_handle(handle);
+  if (rc == 0) return;
+  const auto status = m_sftp->last_status(rc, "close " + m_path);
+  fail(ErrorCode::unreachable, "cannot close " + m_path + ": " + describe(status));
+}
+
+// --- Sftp --------------------------------------------------------------------------------
+
+Sftp::Sftp(Session& session, LIBSSH2_SFTP* sftp) : m_session(&session), m_sftp(sftp) {}
+
+Sftp::~Sftp() {
+  if (m_sftp != nullptr && !m_session->broken()) libssh2_sftp_shutdown(m_sftp);
+}
+
+SftpStatus Sftp::last_status(int rc, const std::string& what) {
+  if (rc == LIBSSH2_ERROR_SFTP_PROTOCOL)
+    return static_cast<SftpStatus>(libssh2_sftp_last_error(m_sftp));
+  m_session->fail_with(rc, "SFTP: " + what);
+}
+
+std::optional<SftpAttributes> Sftp::stat(const std::string& path) {
+  LIBSSH2_SFTP_ATTRIBUTES raw{};
+  const int rc = libssh2_sftp_stat_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
+                                      LIBSSH2_SFTP_STAT, &raw);
+  if (rc == 0) return attributes_of(raw);
+  const auto status = last_status(rc, "look up " + path);
+  if (missing(status)) return std::nullopt;
+  fail(ErrorCode::unreachable, "cannot look up " + path + ": " + describe(status));
+}
+
+std::optional<SftpFile> Sftp::open(const std::string& path, OpenMode mode, SftpStatus* status,
+                                   long permissions) {
+  const unsigned long flags = mode == OpenMode::read
+                                  ? LIBSSH2_FXF_READ
+                                  : LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL;
+  LIBSSH2_SFTP_HANDLE* handle =
+      libssh2_sftp_open_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()), flags,
+                           permissions, LIBSSH2_SFTP_OPENFILE);
+  if (handle != nullptr) return SftpFile(*this, handle, path);
+  const auto result = last_status(libssh2_session_last_errno(m_session->native()), "open " + path);
+  if (status != nullptr) *status = result;
+  return std::nullopt;
+}
+
+SftpStatus Sftp::mkdir(const std::string& path, long permissions) {
+  const int rc = libssh2_sftp_mkdir_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
+                                       permissions);
+  return rc == 0 ? SftpStatus::ok : last_status(rc, "create directory " + path);
+}
+
+SftpStatus Sftp::rename(const std::string& from, const std::string& to) {
+  // No OVERWRITE flag (and SFTP v3 sends none): the server must not replace `to`.
+  const int rc =
+      libssh2_sftp_rename_ex(m_sftp, from.c_str(), static_cast<unsigned int>(from.size()),
+                             to.c_str(), static_cast<unsigned int>(to.size()), 0);
+  return rc == 0 ? SftpStatus::ok : last_status(rc, "rename " + from);
+}
+
+SftpStatus Sftp::unlink(const std::string& path) {
+  const int rc =
+      libssh2_sftp_unlink_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()));
+  return rc == 0 ? SftpStatus::ok : last_status(rc, "remove " + path);
+}
+
+SftpStatus Sftp::rmdir(const std::string& path) {
+  const int rc =
+      libssh2_sftp_rmdir_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()));
+  return rc == 0 ? SftpStatus::ok : last_status(rc, "remove directory " + path);
+}
+
+std::optional<std::vector<SftpEntry>> Sftp::list_directory(const std::string& path) {
+  LIBSSH2_SFTP_HANDLE* handle = libssh2_sftp_open_ex(
+      m_sftp, path.c_str(), static_cast<unsigned int>(path.size()), 0, 0, LIBSSH2_SFTP_OPENDIR);
+  if (handle == nullptr) {
+    const auto status =
+        last_status(libssh2_session_last_errno(m_session->native()), "list " + path);
+    if (missing(status)) return std::nullopt;
+    fail(ErrorCode::unreachable, "cannot list " + path + ": " + describe(status));
+  }
+  SftpFile directory(*this, handle, path);  // closes the handle
+  std::vector<SftpEntry> entries;
+  std::array<char, 4096> name{};
+  for (;;) {
+    LIBSSH2_SFTP_ATTRIBUTES raw{};
+    const int rc = libssh2_sftp_readdir_ex(handle, name.data(), name.size(), nullptr, 0, &raw);
+    if (rc == 0) break;
+    if (rc < 0) {
+      const auto status = last_status(rc, "list " + path);
+      if (status == SftpStatus::eof) break;
+      fail(ErrorCode::unreachable, "cannot list " + path + ": " + describe(status));
+    }
+    std::string leaf(name.data(), static_cast<std::size_t>(rc));
+    if (leaf == "." || leaf == "..") continue;
+    entries.push_back({std::move(leaf), attributes_of(raw)});
+  }
+  directory.close();
+  return entries;
+}
+
+std::string Sftp::realpath(const std::string& path) {
+  std::array<char, 4096> target{};
+  const int rc =
+      libssh2_sftp_symlink_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
+                              target.data(), target.size(), LIBSSH2_SFTP_REALPATH);
+  if (rc < 0) {
+    const auto status = last_status(rc, "resolve " + path);
+    fail(ErrorCode::unreachable, "cannot resolve " + path + ": " + describe(status));
+  }
+  return {target.data(), static_cast<std::size_t>(rc)};
+}
+
+}  // namespace ward::ssh
