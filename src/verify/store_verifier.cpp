@@ -124,6 +124,36 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
   }
 }
 
+// Stored check results: each authenticates under its namespace's KEK at its own path.
+void verify_check_results(keyring::Keyring& keys, StoreReport& report) {
+  auto& store = keys.store();
+  std::set<std::string> known;
+  for (const auto& ns_name : keys.namespace_names(nullptr)) {
+    auto& ns = keys.ns(ns_name);
+    known.insert(ns.id());
+    const auto prefix = "checks/" + ns.id() + "/";
+    for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
+      for (const auto generation : generations) {
+        const auto name = keyring::generation_name(logical, generation);
+        const auto bytes = store.get(name);
+        if (!bytes) continue;
+        try {
+          (void)ns.open(ObjectType::check_result, logical, *bytes);
+          ++report.objects;
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::auth) throw;
+          report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
+        }
+      }
+    }
+  }
+  for (const auto& name : store.list("checks/")) {
+    if (!known.contains(segment_after(name, "checks/"))) {
+      report.problems.push_back(name + ": belongs to no namespace");
+    }
+  }
+}
+
 }  // namespace
 
 StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
@@ -132,13 +162,14 @@ StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
   verify_master_objects(keys, report);
   note_orphan_keys(keys, report);
   verify_credentials(keys, report);
+  verify_check_results(keys, report);
   report.audit = log.verify(std::nullopt, keys.checkpoint_public_key());
   report.objects += report.audit.events;
   for (const auto& problem : report.audit.problems) report.problems.push_back("audit: " + problem);
   for (const auto& name : keys.store().list("")) {
     const auto family = name.substr(0, name.find('/'));
     if (family != "config" && family != "keys" && family != "creds" && family != "audit" &&
-        family != "backups") {
+        family != "backups" && family != "checks") {
       report.notes.push_back(name + ": not a ward object");
     }
   }

@@ -20,8 +20,9 @@ enum class ObjectType : std::uint8_t {
   credential = 4,       // creds/<ns>/<id>/<version>
   backup_index = 5,     // backups/<ns>/index/<pack-id>: a pack's data key and chunk table
   backup_snapshot = 6,  // backups/<ns>/snapshots/<snapshot-id>: one snapshot's metadata
+  check_result = 7,     // checks/<ns>/<target-id>/<time>-<random>: one stored check result
 };
-inline constexpr std::uint8_t k_max_object_type = 6;
+inline constexpr std::uint8_t k_max_object_type = 7;
 
 // Which key wraps an object's data key.
 enum class WrapKind : std::uint8_t {
