@@ -23,5 +23,6 @@ void register_store(CLI::App& app, Context& ctx);
 void register_ns(CLI::App& app, Context& ctx);
 void register_maintenance(CLI::App& app, Context& ctx);
 void register_backup(CLI::App& app, Context& ctx);
+void register_check(CLI::App& app, Context& ctx);
 
 }  // namespace ward::cli

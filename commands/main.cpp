@@ -81,6 +81,7 @@ int main(int argc, char** argv) {
   ward::cli::register_ns(app, ctx);
   ward::cli::register_maintenance(app, ctx);
   ward::cli::register_backup(app, ctx);
+  ward::cli::register_check(app, ctx);
 
   // Everything after the first `--` belongs to a child command (`cred exec NAME -- cmd -c …`);
   // CLI11 2.1 would try to parse its flags, so it never sees them.

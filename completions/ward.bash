@@ -1,7 +1,7 @@
 # bash completion for ward(1)                                    -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/ward.
 
-_ward_groups="init key cred passwd audit store ns maintenance backup"
+_ward_groups="init key cred passwd audit store ns maintenance backup check"
 _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --version -h --help"
 
 # Subcommands of each group.
@@ -14,6 +14,7 @@ _ward_subcommands() {
         store) echo "info verify" ;;
         ns) echo "list create destroy" ;;
         backup) echo "create list diff restore verify prune" ;;
+        check) echo "tls http" ;;
     esac
 }
 
@@ -43,6 +44,8 @@ _ward_command_flags() {
         "backup restore") echo "--to --include --overwrite" ;;
         "backup verify") echo "--read-data --read-data-subset" ;;
         "backup prune") echo "--keep-last --keep-daily --keep-weekly --keep-monthly --dry-run" ;;
+        "check tls") echo "--starttls --sni --ca --min-version --warn-days --expect-fingerprint --timeout --fail-on --junit" ;;
+        "check http") echo "--ca --warn-days --timeout --fail-on --junit" ;;
     esac
     echo "-h --help"
 }
@@ -63,7 +66,8 @@ _ward_command_takes_arg() {
             --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \
             --checkpoint | --stdin-name | --from-command | --tag | --exclude | --time | --source | \
             --to | --include | --read-data-subset | --keep-last | --keep-daily | --keep-weekly | \
-            --keep-monthly) return 0 ;;
+            --keep-monthly | --starttls | --sni | --ca | --min-version | --warn-days | \
+            --expect-fingerprint | --timeout | --fail-on | --junit) return 0 ;;
     esac
     return 1
 }
@@ -101,7 +105,7 @@ _ward() {
     # Values of options.
     case $prev in
         --key-file | --passphrase-file | --config | --new-key-file | --new-passphrase-file | \
-            --secret-file | --checkpoint | --include | --exclude)
+            --secret-file | --checkpoint | --include | --exclude | --ca | --junit)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             compopt -o filenames 2>/dev/null
             return 0
@@ -115,6 +119,18 @@ _ward() {
             ;;
         --log-format)
             mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur")
+            return 0
+            ;;
+        --starttls)
+            mapfile -t COMPREPLY < <(compgen -W "postgres mysql smtp" -- "$cur")
+            return 0
+            ;;
+        --min-version)
+            mapfile -t COMPREPLY < <(compgen -W "1.0 1.1 1.2 1.3" -- "$cur")
+            return 0
+            ;;
+        --fail-on)
+            mapfile -t COMPREPLY < <(compgen -W "info low medium high critical" -- "$cur")
             return 0
             ;;
         --type)
@@ -146,7 +162,7 @@ _ward() {
             ;;
         --ns | --passphrase-fd | --kdf-memory | --kdf-iterations | --kek-max-age | --new-passphrase-fd | --max-age | --field | --secret-field | \
             --rotate-every | --version | --env | --cost | --min-length | --min-entropy | --since | \
-            --action | --target)
+            --action | --target | --sni | --warn-days | --expect-fingerprint | --timeout)
             # Free-form values (`--version` before a group prints the version and takes none).
             [[ -n $group || $prev != --version ]] && return 0
             ;;

@@ -1,6 +1,6 @@
 # fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
 
-set -l groups init key cred passwd audit store ns maintenance backup
+set -l groups init key cred passwd audit store ns maintenance backup check
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
@@ -8,6 +8,7 @@ set -l audit_subs log verify checkpoint
 set -l store_subs info verify
 set -l ns_subs list create destroy
 set -l backup_subs create list diff restore verify prune
+set -l check_subs tls http
 
 # True when the command line has GROUP and, if given, SUB as its command words.
 function __ward_using
@@ -90,6 +91,7 @@ complete -c ward -n "not __fish_seen_subcommand_from $groups" -a audit -d 'The t
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect and verify a store'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespaces'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a backup -d 'Encrypted, deduplicated backups'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a check -d 'Judge the transport security of TLS endpoints and URLs'
 
 # maintenance
 complete -c ward -n '__ward_using maintenance' -l temp-age -x -d 'Remove temporary files older than this'
@@ -205,3 +207,15 @@ complete -c ward -n '__ward_using backup prune' -l keep-daily -x -d 'Keep one sn
 complete -c ward -n '__ward_using backup prune' -l keep-weekly -x -d 'Keep one snapshot for each of N weeks'
 complete -c ward -n '__ward_using backup prune' -l keep-monthly -x -d 'Keep one snapshot for each of N months'
 complete -c ward -n '__ward_using backup prune' -l dry-run -d 'Show what would be removed'
+# check
+complete -c ward -n "__ward_needs_sub check $check_subs" -a tls -d 'Probe a TLS endpoint: versions, weak ciphers, certificate'
+complete -c ward -n "__ward_needs_sub check $check_subs" -a http -d 'Check an HTTP(S) URL: certificate, redirect, HSTS'
+complete -c ward -n '__ward_using check tls' -l starttls -x -a 'postgres mysql smtp' -d 'Plaintext opening before TLS'
+complete -c ward -n '__ward_using check tls' -l sni -x -d 'Server name to send and match'
+complete -c ward -n '__ward_using check tls' -l min-version -x -a '1.0 1.1 1.2 1.3' -d 'Lowest acceptable TLS version'
+complete -c ward -n '__ward_using check tls' -l expect-fingerprint -x -d 'Expected SHA-256 fingerprint of the leaf certificate'
+complete -c ward -n '__ward_using check' -l ca -r -F -d 'Trusted CA certificates (PEM)'
+complete -c ward -n '__ward_using check' -l warn-days -x -d 'Flag certificates expiring within N days'
+complete -c ward -n '__ward_using check' -l timeout -x -d 'Timeout (duration)'
+complete -c ward -n '__ward_using check' -l fail-on -x -a 'info low medium high critical' -d 'Exit 1 at or above this severity'
+complete -c ward -n '__ward_using check' -l junit -r -F -d 'Also write a JUnit XML report'

@@ -11,6 +11,8 @@ PACKAGES=(
   mandoc groff-base bash-completion zsh fish openssl git strace curl
   # loopback test servers started by the integration tests
   openssh-server openssh-client postgresql
+  # STARTTLS and HTTP servers for `ward check` tests
+  mariadb-server python3-aiosmtpd nginx-light
 )
 # s3rver (the S3 test server) comes from npm; a machine that already has Node.js from another
 # source keeps it (Debian's npm package would conflict with it).

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// TCP for checks: every step has a deadline, so an unreachable target or a server that accepts
+// and never speaks costs at most the timeout, never a hang.
+namespace ward::check::net {
+
+// Where to connect: as the user wrote it, split. IPv6 literals are written [::1]:443.
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  [[nodiscard]] std::string text() const;  // host:port, [v6]:port
+};
+
+// Parses HOST[:PORT], [V6]:PORT or a bare V6 literal; throws Error(usage) on a bad port or an
+// empty host.
+[[nodiscard]] Endpoint parse_endpoint(std::string_view text, std::uint16_t default_port);
+
+// Why a connection attempt failed, as a check reports it.
+enum class Failure { none, unresolved, refused, unreachable, timeout, closed, io };
+[[nodiscard]] std::string_view failure_id(Failure failure);  // "unresolved", "refused", …
+
+// One resolved address, reusable by many concurrent probes.
+struct Address {
+  int family = 0;
+  std::vector<std::uint8_t> sockaddr;  // struct sockaddr_in / sockaddr_in6 bytes
+  [[nodiscard]] std::string text() const;
+};
+
+struct Resolved {
+  std::vector<Address> addresses;
+  Failure failure = Failure::none;
+  std::string error;
+};
+
+// Resolves host within `timeout` (a resolver that does not answer is abandoned, not waited for).
+[[nodiscard]] Resolved resolve(const Endpoint& endpoint, std::chrono::milliseconds timeout);
+
+// A connected TCP socket with send/receive deadlines. Closed on destruction.
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(int fd) : m_fd(fd) {}
+  Socket(Socket&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+  Socket& operator=(Socket&& other) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  ~Socket();
+
+  [[nodiscard]] int fd() const { return m_fd; }
+  [[nodiscard]] bool open() const { return m_fd >= 0; }
+
+  // Sends every byte; false on error or when the deadline passes.
+  bool send_all(std::span<const std::uint8_t> bytes);
+  bool send_text(std::string_view text);
+  // Receives up to `max` bytes, waiting at most the socket timeout. 0 bytes with Failure::closed
+  // on EOF.
+  std::vector<std::uint8_t> receive(std::size_t max, Failure& failure);
+  // Receives exactly n bytes or fails.
+  std::optional<std::vector<std::uint8_t>> receive_exactly(std::size_t n, Failure& failure);
+  // Receives a line ending in \n (CRLF stripped), at most `max` bytes.
+  std::optional<std::string> receive_line(std::size_t max, Failure& failure);
+
+ private:
+  int m_fd = -1;
+};
+
+struct Connection {
+  Socket socket;
+  Failure failure = Failure::none;
+  std::string error;
+};
+
+// Connects to `address` (port included) within `timeout`; the socket's reads and writes then
+// time out after `timeout` each.
+[[nodiscard]] Connection connect(const Address& address, std::chrono::milliseconds timeout);
+
+}  // namespace ward::check::net
