@@ -678,9 +678,8 @@ Probe check_tls(const TlsOptions& options) {
 
   if (!main.server.empty()) probe.facts["server"] = main.server;
   if (!main.connected) {
-    probe.set_error(
-        main.failure == net::Failure::none ? "tls.connect.failed" : error_id(main.failure),
-        main.error);
+    probe.set_error(main.starttls_failed ? "tls.starttls.failed" : error_id(main.failure),
+                    main.error);
     return finish();
   }
 

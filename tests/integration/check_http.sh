@@ -91,7 +91,7 @@ assert_contains "$(jq -r '.findings[0].message' <<<"$RESULT")" "127.0.0.1"
 # --- targets that fail: status error, exit 1, bounded time -------------------------------------
 check_error() { # ID URL
   local t0=$(date +%s%N)
-  expect_exit 1 "$WARD" --json check http "$2" --timeout 1s
+  expect_exit 1 "$WARD" --json check http "$2" --timeout 1s --ca "$P/ca.pem"
   local ms=$((($(date +%s%N) - t0) / 1000000))
   ((ms < 4000)) || fail "$1 took ${ms} ms with --timeout 1s"
   assert_eq "$(jq -r '.results[0].status' <<<"$OUT")" error

@@ -4,7 +4,7 @@
 #   start_mariadb PKI_DIR        # TLS with PKI_DIR/server.{pem,key}, CA PKI_DIR/ca.pem
 #   start_mariadb ''             # no TLS at all
 #
-# Sets MARIADB_PORT. The data directory lives outside $T (the mysql user cannot enter the
+# Sets MARIADB_PORT; user app, password app-pw-1, from any host. The data directory lives outside $T (the mysql user cannot enter the
 # test's private directory) and is removed, with the server stopped, when the test exits.
 # shellcheck shell=bash
 
@@ -17,7 +17,9 @@ start_mariadb() {
   chown mysql:mysql "$dir"
   chmod 700 "$dir"
   MARIADB_PORT=$(free_port)
-  mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" --skip-test-db \
+  # The test's TMPDIR is inside $T, where the mysql user cannot write.
+  install -d -o mysql -g mysql -m 700 "$dir/tmp"
+  TMPDIR=$dir/tmp mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" --skip-test-db \
     --auth-root-authentication-method=socket >"$dir/install.log" 2>&1 ||
     fail "mariadb-install-db failed: $(cat "$dir/install.log")"
   local tls=()
@@ -27,11 +29,16 @@ start_mariadb() {
     install -o mysql -g mysql -m 644 "$pki/ca.pem" "$dir/ca.pem"
     tls=(--ssl-cert="$dir/server.pem" --ssl-key="$dir/server.key" --ssl-ca="$dir/ca.pem")
   fi
-  mariadbd --no-defaults --user=mysql --datadir="$dir/data" --socket="$dir/sock" \
+  TMPDIR=$dir/tmp mariadbd --no-defaults --user=mysql --datadir="$dir/data" --tmpdir="$dir/tmp" \
+    --socket="$dir/sock" \
     --port="$MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid" \
     --log-error="$dir/error.log" --skip-name-resolve --innodb-buffer-pool-size=16M \
     "${tls[@]}" </dev/null >/dev/null 2>&1 &
   pid=$!
   defer "kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf '$dir'"
   wait_port "$MARIADB_PORT" 200 || fail "MariaDB did not start: $(cat "$dir/error.log")"
+  # Without an account for TCP clients MariaDB turns 127.0.0.1 away before any TLS.
+  mariadb --no-defaults --socket="$dir/sock" -u root \
+    -e "CREATE USER IF NOT EXISTS 'app'@'%' IDENTIFIED BY 'app-pw-1'" ||
+    fail "cannot create the MariaDB test account: $(tail -5 "$dir/error.log")"
 }
