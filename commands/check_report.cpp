@@ -135,7 +135,7 @@ void run_checks(Context& ctx, const std::string& action, const std::string& sche
                 const std::function<std::vector<check::Probe>()>& run) {
   const auto threshold = fail_on_threshold(options);
   const bool audit = store_present(ctx);
-  if (audit) ctx.keyring();  // a store that cannot be unlocked fails before any probe runs
+  if (audit) ctx.ns();  // a store that cannot be unlocked fails before any probe runs
 
   auto probes = run();
 

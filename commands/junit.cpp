@@ -100,7 +100,7 @@ std::string to_xml(const std::vector<Suite>& suites) {
   }
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << "<testsuites name=\"ward\" tests=\"" << tests << "\" failures=\"" << failures
+  out << R"(<testsuites name="ward" tests=")" << tests << "\" failures=\"" << failures
       << "\" errors=\"" << errors << "\" time=\"" << seconds_text(seconds) << "\">\n";
   for (const auto& suite : suites) {
     std::size_t suite_failures = 0;
@@ -113,7 +113,7 @@ std::string to_xml(const std::vector<Suite>& suites) {
     }
     out << "  <testsuite name=\"" << escape(suite.name) << "\" tests=\"" << suite.cases.size()
         << "\" failures=\"" << suite_failures << "\" errors=\"" << suite_errors
-        << "\" skipped=\"0\" time=\"" << seconds_text(suite_seconds) << "\"";
+        << R"(" skipped="0" time=")" << seconds_text(suite_seconds) << "\"";
     if (!suite.timestamp.empty()) out << " timestamp=\"" << escape(suite.timestamp) << "\"";
     out << ">\n";
     for (const auto& c : suite.cases) {

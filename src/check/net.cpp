@@ -70,13 +70,12 @@ Endpoint parse_endpoint(std::string_view text, std::uint16_t default_port) {
       if (rest.front() != ':') fail(ErrorCode::usage, "bad target '" + std::string(text) + "'");
       port_text = rest.substr(1);
     }
-  } else if (std::count(text.begin(), text.end(), ':') > 1) {
-    endpoint.host = std::string(text);  // a bare IPv6 literal
-  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+  } else if (const auto colon = text.rfind(':');
+             colon != std::string_view::npos && std::count(text.begin(), text.end(), ':') == 1) {
     endpoint.host = std::string(text.substr(0, colon));
     port_text = text.substr(colon + 1);
   } else {
-    endpoint.host = std::string(text);
+    endpoint.host = std::string(text);  // no port, or a bare IPv6 literal
   }
   if (endpoint.host.empty()) {
     fail(ErrorCode::usage, "bad target '" + std::string(text) + "': no host",
@@ -307,6 +306,33 @@ Connection connect(const Address& address, std::chrono::milliseconds timeout) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   out.socket = std::move(socket);
   return out;
+}
+
+void Watchdog::add(int fd) {
+  const std::lock_guard lock(m_mutex);
+  m_fds.insert(fd);
+  if (m_expired) ::shutdown(fd, SHUT_RDWR);
+}
+
+void Watchdog::remove(int fd) {
+  const std::lock_guard lock(m_mutex);
+  m_fds.erase(fd);
+}
+
+void Watchdog::finished() {
+  {
+    const std::lock_guard lock(m_mutex);
+    ++m_finished;
+  }
+  m_changed.notify_all();
+}
+
+bool Watchdog::wait(std::size_t probes, std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(m_mutex);
+  if (m_changed.wait_until(lock, deadline, [&] { return m_finished >= probes; })) return true;
+  m_expired = true;
+  for (const int fd : m_fds) ::shutdown(fd, SHUT_RDWR);
+  return false;
 }
 
 }  // namespace ward::check::net

@@ -36,8 +36,7 @@ std::string ResultStore::target_prefix(std::string_view kind, std::string_view t
 std::string ResultStore::save(const Probe& probe) {
   const auto prefix = target_prefix(probe.kind, probe.target);
   const auto when = probe.checked_at.empty() ? util::format_time(util::now()) : probe.checked_at;
-  const auto logical =
-      prefix + compact_time(when) + "-" + crypto::hex_encode(crypto::random_bytes(6));
+  auto logical = prefix + compact_time(when) + "-" + crypto::hex_encode(crypto::random_bytes(6));
   const auto text = to_json(probe).dump();
   const auto sealed =
       m_ns.seal(ObjectType::check_result, logical,
@@ -86,6 +85,7 @@ std::vector<Probe> ResultStore::latest_all() {
     newest[dir] = {logical, generations.front()};  // the map iterates names in order
   }
   std::vector<Probe> out;
+  out.reserve(newest.size());
   for (const auto& [dir, entry] : newest) out.push_back(load(entry.first, entry.second));
   return out;
 }

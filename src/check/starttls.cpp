@@ -82,7 +82,9 @@ Outcome mysql(net::Socket& socket) {
   if (!payload) return failed(failure, "MySQL greeting truncated");
   const auto& p = *payload;
   if (p[0] == 0xFF) {
-    const std::string message(p.begin() + std::min<std::size_t>(3, p.size()), p.end());
+    const std::string message(
+        std::next(p.begin(), static_cast<std::ptrdiff_t>(std::min<std::size_t>(3, p.size()))),
+        p.end());
     return failed(net::Failure::io,
                   "the MySQL server refused the connection: " + printable(message));
   }

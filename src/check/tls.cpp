@@ -26,6 +26,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A whole check may take this many --timeout periods (connect, STARTTLS, a few rounds of
+// cipher enumeration each bounded by it) before its connections are cut.
+constexpr int k_deadline_steps = 4;
+
 struct SslCtxFree {
   void operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
 };
@@ -61,6 +65,7 @@ struct Target {
   std::string sni;
   starttls::Protocol starttls = starttls::Protocol::none;
   std::chrono::milliseconds timeout{5000};
+  net::Watchdog* watchdog = nullptr;
 };
 
 // A connection brought to the point where the client's next bytes are a ClientHello.
@@ -68,9 +73,10 @@ struct Opened {
   net::Socket socket;
   net::Failure failure = net::Failure::none;
   std::string error;
-  bool not_offered = false;      // STARTTLS: the server does not do TLS
-  bool starttls_failed = false;  // STARTTLS: the plaintext opening went wrong
-  std::string server;            // banner / version from the plaintext opening
+  bool not_offered = false;                // STARTTLS: the server does not do TLS
+  bool starttls_failed = false;            // STARTTLS: the plaintext opening went wrong
+  std::string server;                      // banner / version from the plaintext opening
+  net::WatchdogRegistration registration;  // after the socket: unregistered before it closes
 };
 
 Opened open_connection(const Target& target) {
@@ -82,6 +88,7 @@ Opened open_connection(const Target& target) {
     return out;
   }
   out.socket = std::move(connection.socket);
+  out.registration = net::WatchdogRegistration(target.watchdog, out.socket.fd());
   if (target.starttls != starttls::Protocol::none) {
     const auto outcome = starttls::negotiate(out.socket, target.starttls);
     out.server = outcome.server;
@@ -304,7 +311,7 @@ std::string name_text(const X509_NAME* name) {
   X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(len));
+  return {data, static_cast<std::size_t>(len)};
 }
 
 std::string time_text(const ASN1_TIME* t) {
@@ -453,6 +460,7 @@ void judge_certificate(Probe& probe, const std::vector<X509Ptr>& chain, const Tl
   // Trust: every error of the chain, then the ones with their own finding set aside.
   const auto errors = verify_chain(chain, options.ca_file);
   std::vector<std::string> texts;
+  texts.reserve(errors.size());
   for (const int e : errors) texts.emplace_back(X509_verify_cert_error_string(e));
   facts["cert_verified"] = errors.empty();
   if (!texts.empty()) facts["cert_verify_errors"] = texts;
@@ -581,8 +589,6 @@ std::string error_id(net::Failure failure) {
       return "tls.connect.unresolved";
     case net::Failure::refused:
       return "tls.connect.refused";
-    case net::Failure::unreachable:
-      return "tls.connect.unreachable";
     case net::Failure::timeout:
       return "tls.connect.timeout";
     default:
@@ -641,6 +647,7 @@ Probe check_tls(const TlsOptions& options) {
   const auto main_ctx =
       make_context(TLS1_VERSION, TLS1_3_VERSION, "ALL:COMPLEMENTOFALL:+aNULL:+eNULL:@SECLEVEL=0");
   std::vector<SslCtxPtr> version_ctx;
+  version_ctx.reserve(k_versions.size());
   for (const auto& v : k_versions)
     version_ctx.push_back(make_context(v.openssl, v.openssl, "ALL:COMPLEMENTOFALL:@SECLEVEL=0"));
 
@@ -650,31 +657,45 @@ Probe check_tls(const TlsOptions& options) {
   std::array<ClassScan, k_classes.size()> classes;
   starttls::Plaintext plaintext;
   bool plaintext_probed = false;
+  bool deadline_met = true;
   {
+    net::Watchdog watchdog;
+    target.watchdog = &watchdog;
     std::vector<std::jthread> threads;
-    threads.emplace_back([&] { main = handshake(target, main_ctx.get(), true); });
+    const auto spawn = [&](auto body) {
+      threads.emplace_back([&watchdog, body] {
+        body();
+        watchdog.finished();
+      });
+    };
+    spawn([&] { main = handshake(target, main_ctx.get(), true); });
     for (std::size_t i = 0; i < k_versions.size(); ++i) {
-      threads.emplace_back(
-          [&, i] { versions[i] = handshake(target, version_ctx[i].get(), false); });
+      spawn([&, i] { versions[i] = handshake(target, version_ctx[i].get(), false); });
     }
-    threads.emplace_back([&] {
+    spawn([&] {
       std::vector<std::uint16_t> all;
       for (const auto& suite : hello::known_suites()) all.push_back(suite.id);
       sslv3 = raw_probe(target, hello::k_ssl3, all);
     });
     for (std::size_t i = 0; i < k_classes.size(); ++i) {
-      threads.emplace_back([&, i] { classes[i] = scan_class(target, k_classes[i].mask); });
+      spawn([&, i] { classes[i] = scan_class(target, k_classes[i].mask); });
     }
     if (options.starttls == starttls::Protocol::postgres) {
       plaintext_probed = true;
-      threads.emplace_back([&] {
+      spawn([&] {
         auto connection = net::connect(target.address, target.timeout);
         if (connection.failure == net::Failure::none) {
+          const net::WatchdogRegistration registration(&watchdog, connection.socket.fd());
           plaintext = starttls::postgres_plaintext(connection.socket);
         }
       });
     }
+    // Each probe bounds every step by the timeout; the watchdog bounds the whole, whatever a
+    // server does.
+    deadline_met = watchdog.wait(threads.size(), Clock::now() + k_deadline_steps * options.timeout);
+    threads.clear();  // joins
   }
+  if (!deadline_met) probe.facts["deadline_exceeded"] = true;
 
   if (!main.server.empty()) probe.facts["server"] = main.server;
   if (!main.connected) {

@@ -227,6 +227,27 @@ defer "kill $! 2>/dev/null"
 for _ in $(seq 100); do [[ -s $T/silent.port ]] && break; sleep 0.05; done
 check_error tls.handshake.timeout "127.0.0.1:$(cat "$T/silent.port")"
 
+# A server whose accept queue is full (backlog 0, already taken): connecting times out.
+python3 -c '
+import socket, sys, os, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+held = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    held.append(c)
+time.sleep(0.2)
+open(sys.argv[1] + ".tmp", "w").write(str(port)); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)
+' "$T/full.port" &
+defer "kill $! 2>/dev/null"
+for _ in $(seq 100); do [[ -s $T/full.port ]] && break; sleep 0.05; done
+check_error tls.connect.timeout "127.0.0.1:$(cat "$T/full.port")"
+
 # A real server of another protocol: HTTP answers a ClientHello with an error page.
 http_port=$(free_port)
 python3 -m http.server --bind 127.0.0.1 "$http_port" >"$T/http.log" 2>&1 &

@@ -1,11 +1,15 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // TCP for checks: every step has a deadline, so an unreachable target or a server that accepts
@@ -81,5 +85,55 @@ struct Connection {
 // Connects to `address` (port included) within `timeout`; the socket's reads and writes then
 // time out after `timeout` each.
 [[nodiscard]] Connection connect(const Address& address, std::chrono::milliseconds timeout);
+
+// Ends the connections of probes that outlive an overall deadline: per-read timeouts alone would
+// let a server that trickles a byte now and then hold a check for as long as it likes.
+class Watchdog {
+ public:
+  // Registers a socket while a probe uses it; expire() shuts down every registered socket.
+  void add(int fd);
+  void remove(int fd);
+  // Marks one probe finished.
+  void finished();
+  // Waits until `probes` probes have finished or `deadline` passes; then shuts down the sockets
+  // still open, so blocked reads return. Returns false when the deadline passed.
+  bool wait(std::size_t probes, std::chrono::steady_clock::time_point deadline);
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::set<int> m_fds;
+  std::size_t m_finished = 0;
+  bool m_expired = false;
+};
+
+// Keeps a socket registered with a watchdog for its lifetime (declare it after the socket, so it
+// is removed before the socket closes and its number can be reused).
+class WatchdogRegistration {
+ public:
+  WatchdogRegistration() = default;
+  WatchdogRegistration(Watchdog* watchdog, int fd) : m_watchdog(watchdog), m_fd(fd) {
+    if (m_watchdog != nullptr) m_watchdog->add(m_fd);
+  }
+  WatchdogRegistration(WatchdogRegistration&& other) noexcept
+      : m_watchdog(std::exchange(other.m_watchdog, nullptr)), m_fd(other.m_fd) {}
+  WatchdogRegistration& operator=(WatchdogRegistration&& other) noexcept {
+    if (this != &other) {
+      if (m_watchdog != nullptr) m_watchdog->remove(m_fd);
+      m_watchdog = std::exchange(other.m_watchdog, nullptr);
+      m_fd = other.m_fd;
+    }
+    return *this;
+  }
+  WatchdogRegistration(const WatchdogRegistration&) = delete;
+  WatchdogRegistration& operator=(const WatchdogRegistration&) = delete;
+  ~WatchdogRegistration() {
+    if (m_watchdog != nullptr) m_watchdog->remove(m_fd);
+  }
+
+ private:
+  Watchdog* m_watchdog = nullptr;
+  int m_fd = -1;
+};
 
 }  // namespace ward::check::net
