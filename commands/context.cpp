@@ -75,6 +75,7 @@ store::ObjectStore& Context::store() {
   if (!m_store) {
     m_store = store::open_object_store(options.store);
     spdlog::debug("store {}", m_store->url());
+    for (const auto& warning : m_store->warnings()) spdlog::warn("{}", warning);
   }
   return *m_store;
 }

@@ -48,6 +48,7 @@ void register_init(CLI::App& app, Context& ctx) {
     }
     const auto entries = keyring->unlock_entries();
     const auto store_id = keyring->config().store_id;
+    const bool atomic = keyring->config().atomic_put_if_absent;
     ctx.adopt(std::move(keyring));
     ctx.record("store.init", "", "", "ok", 0,
                {{"unlock", entries.empty() ? "" : entries.front().kind}});
@@ -57,10 +58,17 @@ void register_init(CLI::App& app, Context& ctx) {
                   {"store_id", store_id},
                   {"unlock_entry", entries.empty() ? "" : entries.front().id},
                   {"unlock_kind", entries.empty() ? "" : entries.front().kind},
+                  {"put_if_absent", atomic ? "atomic" : "suffix"},
                   {"key_file_created", key_file_is_new ? ctx.options.key_file : ""}});
       return;
     }
     print_line("initialised store " + store.url() + " (id " + store_id + ")");
+    if (!atomic) {
+      print_line(
+          "note: the server overwrites existing objects even when asked not to (it ignores "
+          "If-None-Match: *); ward uses the suffix-and-rule fallback for concurrent writers "
+          "(see ward-store(5))");
+    }
     if (key_file_is_new) {
       print_line("wrote new key file " + ctx.options.key_file +
                  " (mode 0600): keep it safe and backed up; without it the store cannot be opened");

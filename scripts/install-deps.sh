@@ -13,6 +13,8 @@ PACKAGES=(
   openssh-server openssh-client postgresql
   # STARTTLS and HTTP servers for `ward check` tests
   mariadb-server python3-aiosmtpd nginx-light
+  # tools of the integration tests: clock skew against the S3 server
+  faketime python3
 )
 # s3rver (the S3 test server) comes from npm; a machine that already has Node.js from another
 # source keeps it (Debian's npm package would conflict with it).

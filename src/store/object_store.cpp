@@ -11,6 +11,13 @@ std::vector<bool> ObjectStore::put_batch(const std::vector<PutRequest>& requests
   return written;
 }
 
+std::vector<std::string> ObjectStore::list_starting_with(const std::string& stem) {
+  const auto slash = stem.rfind('/');
+  auto names = list(slash == std::string::npos ? std::string() : stem.substr(0, slash + 1));
+  std::erase_if(names, [&](const std::string& name) { return !name.starts_with(stem); });
+  return names;
+}
+
 void ObjectStore::remove_batch(const std::vector<std::string>& names) {
   for (const auto& name : names) remove(name);
 }

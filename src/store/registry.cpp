@@ -3,6 +3,7 @@
 #include "ward/error.hpp"
 #include "ward/store/file_store.hpp"
 #include "ward/store/object_store.hpp"
+#include "ward/store/s3_store.hpp"
 #include "ward/store/suffix_put_store.hpp"
 
 namespace ward::store {
@@ -37,12 +38,13 @@ std::unique_ptr<ObjectStore> open_backend(const std::string& url) {
     return make_file_store(std::filesystem::absolute(url));
   }
   const auto scheme = url.substr(0, url.find("://"));
-  if (scheme == "sftp" || scheme == "s3") {
+  if (scheme == "s3") return make_s3_store(url);
+  if (scheme == "sftp") {
     fail(ErrorCode::usage, "store backend '" + scheme + "' is not available in this build",
          "use a local store: file:///path");
   }
   fail(ErrorCode::usage, "unknown store URL scheme '" + scheme + "'",
-       "supported: file:///path (sftp:// and s3:// are planned)");
+       "supported: file:///path, s3://bucket/prefix?endpoint=…&region=… (sftp:// is planned)");
 }
 
 }  // namespace

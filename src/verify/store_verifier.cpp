@@ -23,9 +23,10 @@ void verify_master_objects(keyring::Keyring& keys, StoreReport& report) {
     for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
       for (const auto generation : generations) {
         const auto name = keyring::generation_name(logical, generation);
-        const auto bytes = store.get(name);
-        if (!bytes) continue;
         try {
+          // Inside the try: a backend that finds an object torn says so when reading it.
+          const auto bytes = store.get(name);
+          if (!bytes) continue;
           const auto envelope = keyring::parse_envelope(*bytes);
           if (envelope.header.wrap_kind != keyring::WrapKind::master) {
             report.problems.push_back(name + ": key object not wrapped by the master key");
@@ -66,7 +67,14 @@ void note_orphan_keys(keyring::Keyring& keys, StoreReport& report) {
 void verify_unlock_entries(keyring::Keyring& keys, StoreReport& report) {
   auto& store = keys.store();
   for (const auto& name : store.list("keys/unlock/")) {
-    const auto bytes = store.get(name);
+    std::optional<store::Bytes> bytes;
+    try {
+      bytes = store.get(name);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::auth) throw;
+      report.problems.push_back(name + ": " + e.what());
+      continue;
+    }
     if (!bytes) continue;
     const auto entry = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
     if (!entry.is_object() || !entry.contains("wrapped_master") || !entry.contains("kdf")) {
@@ -99,9 +107,9 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
                                : keyring::parse_version_name(rest.substr(slash + 1));
       for (const auto generation : generations) {
         const auto name = keyring::generation_name(logical, generation);
-        const auto bytes = store.get(name);
-        if (!bytes) continue;
         try {
+          const auto bytes = store.get(name);
+          if (!bytes) continue;
           const auto record =
               vault::decode_credential(ns.open(ObjectType::credential, logical, *bytes));
           if (!version || record.version != *version) {

@@ -44,6 +44,11 @@ class ObjectStore {
   // or is empty for the whole store.
   virtual std::vector<std::string> list(const std::string& prefix) = 0;
 
+  // Every object name that starts with `stem`, which need not end at a '/' (the candidates
+  // `name~…` of the suffix protocol), sorted. The default lists the stem's directory and
+  // filters; backends that can ask for any prefix do so in one request.
+  virtual std::vector<std::string> list_starting_with(const std::string& stem);
+
   // Removes the object; removing a missing object is not an error.
   virtual void remove(const std::string& name) = 0;
   // Removes many objects with one durability barrier.
@@ -56,6 +61,10 @@ class ObjectStore {
   // Whether put_if_absent is atomic on this backend (some S3 servers ignore If-None-Match).
   // The keyring uses the suffix-and-rule fallback of DESIGN.md where it is not.
   [[nodiscard]] virtual bool atomic_put_if_absent() const { return true; }
+
+  // Things the user should know about how this store is reached (say, plain http:// to a
+  // loopback endpoint). The core never prints: commands log these.
+  [[nodiscard]] virtual std::vector<std::string> warnings() const { return {}; }
 
   // Creates the store's root if needed; false if it already holds objects.
   virtual bool create() = 0;

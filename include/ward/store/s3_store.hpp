@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "ward/store/object_store.hpp"
+
+namespace ward::store {
+
+// Where an s3:// URL points: `s3://bucket/prefix?endpoint=URL&region=R&addressing=path|virtual`.
+struct S3Location {
+  std::string bucket;
+  std::string prefix;  // "" or ending in '/'
+  std::string scheme;  // "https" or "http" (loopback only)
+  std::string host;    // endpoint host, without the bucket
+  int port = 0;        // 0: the scheme's default
+  std::string region = "us-east-1";
+  bool path_style = true;  // false: virtual-hosted (bucket.host)
+  bool loopback = false;
+};
+
+// Parses and checks an s3:// URL; throws Error(usage) when it is malformed, names an unknown
+// parameter, or asks for plain http:// to a host that is not a loopback address.
+S3Location parse_s3_url(const std::string& url);
+
+// An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, s3rver) through libcurl with SigV4
+// signing. Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
+// AWS_SESSION_TOKEN. Opening the store finds out whether the server honours
+// `If-None-Match: *` (from how an existing store's config object is named, or by writing a
+// probe object twice); atomic_put_if_absent() reports it, and the registry puts the
+// suffix-and-rule protocol on top where it does not.
+std::unique_ptr<ObjectStore> make_s3_store(const std::string& url);
+
+}  // namespace ward::store
