@@ -11,7 +11,7 @@ _ward_subcommands() {
         cred) echo "add get show list rotate revoke exec generate" ;;
         passwd) echo "hash verify check" ;;
         audit) echo "log verify checkpoint" ;;
-        store) echo "info verify" ;;
+        store) echo "info verify migrate" ;;
         ns) echo "list create destroy" ;;
         backup) echo "create list diff restore verify prune" ;;
         check) echo "tls http" ;;

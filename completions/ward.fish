@@ -5,7 +5,7 @@ set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
 set -l audit_subs log verify checkpoint
-set -l store_subs info verify
+set -l store_subs info verify migrate
 set -l ns_subs list create destroy
 set -l backup_subs create list diff restore verify prune
 set -l check_subs tls http
@@ -88,7 +88,7 @@ complete -c ward -n "not __fish_seen_subcommand_from $groups" -a key -d 'Key sta
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a cred -d 'Encrypted, versioned, rotatable credentials'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a passwd -d 'bcrypt hashing and strength policy'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a audit -d 'The tamper-evident audit log'
-complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect and verify a store'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect, verify and migrate a store'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespaces'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a backup -d 'Encrypted, deduplicated backups'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a check -d 'Judge the transport security of TLS endpoints and URLs'
@@ -173,6 +173,7 @@ complete -c ward -n '__ward_using audit verify' -l checkpoint -r -F -d 'Checkpoi
 # store
 complete -c ward -n "__ward_needs_sub store $store_subs" -a info -d 'Show the store configuration'
 complete -c ward -n "__ward_needs_sub store $store_subs" -a verify -d 'Authenticate every object'
+complete -c ward -n "__ward_needs_sub store $store_subs" -a migrate -d 'Copy every object to another store URL, verified'
 
 # ns
 complete -c ward -n "__ward_needs_sub ns $ns_subs" -a list -d 'List namespaces'

@@ -2,12 +2,14 @@
 # Credential lifecycle against the real binary: add from every secret source, get, show, list,
 # rotate, revoke (one version, all, --purge), exec, generate with policies, the strength
 # policy, usage errors, conflicts, and namespace isolation and destruction.
+# backends: file s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3
 
 new_store
-STORE=$XDG_DATA_HOME/ward/store
-[[ -f $STORE/config ]] || fail "no config in the default store $STORE"
+# Where the store's objects are on disk (the server's data directory on a remote backend).
+STORE=${WARD_TEST_STORE_DIR:-$XDG_DATA_HOME/ward/store}
+[[ -n $(find "$STORE" -maxdepth 1 -name 'config*' -type f) ]] || fail "no config in the store $STORE"
 # json_get EXPR: evaluate a python expression over the JSON document in $OUT (bound to d).
 json_get() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$OUT" "$1"; }
 

@@ -1,0 +1,106 @@
+#include "ward/maintenance/migrate.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "ward/crypto/hash.hpp"
+#include "ward/error.hpp"
+
+namespace ward::maintenance {
+namespace {
+
+constexpr std::string_view k_config = "config";
+// Objects read, written and checked together: one put_batch (parallel on S3) per group.
+constexpr std::size_t k_group = 64;
+
+}  // namespace
+
+MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& destination,
+                            const MigrateProgress& progress) {
+  if (source.url() == destination.url()) {
+    fail(ErrorCode::usage, "source and destination are the same store: " + source.url());
+  }
+  if (!source.contains(std::string(k_config))) {
+    fail(ErrorCode::not_found, "no ward store at " + source.url(),
+         "the source must be an existing store (one made by `ward init`)");
+  }
+  (void)destination.create();
+  MigrateResult result;
+  result.destination_atomic = destination.atomic_put_if_absent();
+
+  auto names = source.list("");
+  // The config is the commit point of a store: copy it last.
+  std::erase(names, std::string(k_config));
+  names.emplace_back(k_config);
+  result.objects = names.size();
+  const auto present_list = destination.list("");
+  const std::set<std::string> present(present_list.begin(), present_list.end());
+
+  std::size_t done = 0;
+  for (std::size_t start = 0; start < names.size(); start += k_group) {
+    const auto end = std::min(names.size(), start + k_group);
+    std::vector<store::ObjectStore::PutRequest> batch;
+    for (auto i = start; i < end; ++i) {
+      const auto& name = names[i];
+      auto bytes = source.get(name);
+      if (!bytes) {
+        fail(ErrorCode::conflict,
+             "object '" + name + "' vanished from " + source.url() + " while it was being migrated",
+             "stop the writers of the source store and run the migration again");
+      }
+      if (present.contains(name)) {
+        std::optional<store::Bytes> existing;
+        try {
+          existing = destination.get(name);
+        } catch (const Error& e) {
+          // A copy that fails the backend's own integrity check was torn by an interrupted
+          // run (a server that stores uploads in place): it never held anything; replace it.
+          if (e.code() != ErrorCode::auth) throw;
+          destination.remove(name);
+          ++result.replaced_incomplete;
+          batch.push_back({name, std::move(*bytes)});
+          continue;
+        }
+        if (existing && crypto::sha256(*existing) == crypto::sha256(*bytes)) {
+          ++result.skipped;
+          if (progress) progress(++done, names.size());
+          continue;
+        }
+        fail(ErrorCode::conflict,
+             "object '" + name + "' already exists at " + destination.url() +
+                 " with different content",
+             "the destination holds another store (or a changed copy); migrate into an empty "
+             "location");
+      }
+      batch.push_back({name, std::move(*bytes)});
+    }
+    const auto written = destination.put_batch(batch);
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      const auto& request = batch[j];
+      const auto copy = destination.get(request.name);
+      if (!copy || crypto::sha256(*copy) != crypto::sha256(request.data)) {
+        if (!written[j]) {
+          fail(ErrorCode::conflict,
+               "object '" + request.name + "' was written at " + destination.url() +
+                   " by someone else during the migration",
+               "stop other writers of the destination and run the migration again");
+        }
+        fail(ErrorCode::auth,
+             "the copy of object '" + request.name + "' at " + destination.url() +
+                 " does not match the source",
+             "run the migration again; it resumes where it stopped");
+      }
+      if (written[j]) {
+        ++result.copied;
+        result.bytes_copied += request.data.size();
+      } else {
+        ++result.skipped;
+      }
+      if (progress) progress(++done, names.size());
+    }
+  }
+  return result;
+}
+
+}  // namespace ward::maintenance
