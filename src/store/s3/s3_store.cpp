@@ -391,7 +391,7 @@ class S3Store final : public ObjectStore {
     return call;
   }
 
-  Call put_call(const std::string& name, std::span<const std::uint8_t> data) const {
+  [[nodiscard]] Call put_call(const std::string& name, std::span<const std::uint8_t> data) const {
     auto call = make_call("PUT", key_of(name));
     call.body = data;
     call.payload_sha256 = crypto::hex_encode(crypto::sha256(data));
@@ -634,7 +634,8 @@ class S3Store final : public ObjectStore {
       }
       list = grown;
     };
-    for (const auto& [name, value] : request.headers) add(name + ": " + value);
+    for (const auto& [name, value] : request.headers)
+      add(std::string(name).append(": ").append(value));
     add("Authorization: " + signature.authorization);
     add("Expect:");  // no 100-continue round trip before each body
     call.header_list.reset(list);

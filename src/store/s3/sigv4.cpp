@@ -67,7 +67,7 @@ std::string canonical_query(const Pairs& query) {
   std::string out;
   for (const auto& [name, value] : encoded) {
     if (!out.empty()) out.push_back('&');
-    out += name + "=" + value;
+    out.append(name).append("=").append(value);
   }
   return out;
 }
@@ -104,7 +104,7 @@ Signature sign(const Request& request, const Credentials& credentials, std::stri
   Signature out;
   std::string canonical_headers;
   for (const auto& [name, value] : headers) {
-    canonical_headers += name + ":" + value + "\n";
+    canonical_headers.append(name).append(":").append(value).append("\n");
     if (!out.signed_headers.empty()) out.signed_headers.push_back(';');
     out.signed_headers += name;
   }
