@@ -369,10 +369,9 @@ class S3Store final : public ObjectStore {
 
   bool create() override { return list_keys(m_location.prefix, 1, true).empty(); }
 
-  bool exists() override {
-    (void)list_keys(m_location.prefix, 1);  // throws when the bucket is missing or unreachable
-    return true;
-  }
+  // Opening the store listed the bucket already (detect_mode), which fails when the bucket is
+  // missing or unreachable; a prefix needs no creating.
+  bool exists() override { return true; }
 
  private:
   [[nodiscard]] std::string key_of(const std::string& name) const {
