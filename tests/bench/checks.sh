@@ -90,9 +90,12 @@ for name in "${targets[@]}"; do
   time_of[sslscan,$name]=$(run_timed "$T/sslscan.$name" sslscan --no-colour "127.0.0.1:$port")
   time_of[nmap,$name]=$(run_timed "$T/nmap.$name" nmap -Pn -n -p "$port" --script ssl-enum-ciphers 127.0.0.1)
   for tool in ward sslscan nmap; do
+    unset -n pat 2>/dev/null || true
     declare -n pat="${tool}_pat"
     if [[ $name == good ]]; then found[$tool,$name]="-"
-    elif grep -Eq "${pat[$name]}" "$T/$tool.$name"; then found[$tool,$name]=yes
+    # The fixtures name certificates after their problem (CN=expired): subject lines do not count.
+    elif grep -vE '^ *(Subject|Issuer|Altnames|cert_subject|cert_issuer)' "$T/$tool.$name" |
+      grep -Eq "${pat[$name]}"; then found[$tool,$name]=yes
     else found[$tool,$name]=no; fi
   done
 done
