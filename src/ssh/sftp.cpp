@@ -3,7 +3,9 @@
 #include <libssh2.h>
 #include <libssh2_sftp.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <utility>
 
 #include "ward/error.hpp"
@@ -73,15 +75,22 @@ SftpFile& SftpFile::operator=(SftpFile&& other) noexcept {
 }
 
 SftpFile::~SftpFile() {
-  if (m_handle != nullptr && !m_sftp->session().broken()) libssh2_sftp_close_handle(m_handle);
+  if (m_handle == nullptr || m_sftp->session().broken()) return;
+  try {
+    m_sftp->run("close " + m_path, [&] { return long{libssh2_sftp_close_handle(m_handle)}; });
+  } catch (const Error&) {
+    // Already failing: the error that brought us here is the one to report.
+  }
 }
 
 void SftpFile::write_all(std::span<const std::uint8_t> data) {
   std::size_t written = 0;
   while (written < data.size()) {
     // Large buffers let libssh2 pipeline many write requests.
-    const auto rc = libssh2_sftp_write(
-        m_handle, reinterpret_cast<const char*>(data.data() + written), data.size() - written);
+    const auto rc = m_sftp->run("write " + m_path, [&] {
+      return static_cast<long>(libssh2_sftp_write(
+          m_handle, reinterpret_cast<const char*>(data.data() + written), data.size() - written));
+    });
     if (rc < 0) {
       const auto status = m_sftp->last_status(static_cast<int>(rc), "write " + m_path);
       fail(ErrorCode::unreachable, "cannot write " + m_path + ": " + describe(status));
@@ -95,7 +104,9 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
   out.reserve(size_hint);
   std::vector<char> buffer(std::size_t{1} << 20);
   for (;;) {
-    const auto rc = libssh2_sftp_read(m_handle, buffer.data(), buffer.size());
+    const auto rc = m_sftp->run("read " + m_path, [&] {
+      return static_cast<long>(libssh2_sftp_read(m_handle, buffer.data(), buffer.size()));
+    });
     if (rc == 0) break;
     if (rc < 0) {
       const auto status = m_sftp->last_status(static_cast<int>(rc), "read " + m_path);
@@ -107,7 +118,8 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
 }
 
 bool SftpFile::fsync() {
-  const int rc = libssh2_sftp_fsync(m_handle);
+  const auto rc = static_cast<int>(
+      m_sftp->run("sync " + m_path, [&] { return long{libssh2_sftp_fsync(m_handle)}; }));
   if (rc == 0) return true;
   const auto status = m_sftp->last_status(rc, "sync " + m_path);
   if (status == SftpStatus::op_unsupported) return false;
@@ -117,7 +129,8 @@ bool SftpFile::fsync() {
 void SftpFile::close() {
   auto* handle = std::exchange(m_handle, nullptr);
   if (handle == nullptr) return;
-  const int rc = libssh2_sftp_close_handle(handle);
+  const auto rc = static_cast<int>(
+      m_sftp->run("close " + m_path, [&] { return long{libssh2_sftp_close_handle(handle)}; }));
   if (rc == 0) return;
   const auto status = m_sftp->last_status(rc, "close " + m_path);
   fail(ErrorCode::unreachable, "cannot close " + m_path + ": " + describe(status));
@@ -128,7 +141,38 @@ void SftpFile::close() {
 Sftp::Sftp(Session& session, LIBSSH2_SFTP* sftp) : m_session(&session), m_sftp(sftp) {}
 
 Sftp::~Sftp() {
-  if (m_sftp != nullptr && !m_session->broken()) libssh2_sftp_shutdown(m_sftp);
+  if (m_sftp == nullptr || m_session->broken()) return;
+  try {
+    run("end the SFTP session", [&] { return long{libssh2_sftp_shutdown(m_sftp)}; });
+  } catch (const Error&) {
+    // Nothing left to do with a session that is going away.
+  }
+}
+
+long Sftp::run(const std::string& what, const std::function<long()>& call) {
+  LIBSSH2_SESSION* session = m_session->native();
+  libssh2_session_set_blocking(session, 0);
+  struct Restore {
+    LIBSSH2_SESSION* session;
+    explicit Restore(LIBSSH2_SESSION* s) : session(s) {}
+    Restore(const Restore&) = delete;
+    Restore& operator=(const Restore&) = delete;
+    ~Restore() { libssh2_session_set_blocking(session, 1); }
+  } restore{session};
+  const auto deadline = std::chrono::steady_clock::now() + m_session->timeout();
+  for (;;) {
+    const long rc = call();
+    if (rc != LIBSSH2_ERROR_EAGAIN) return rc;
+    if (libssh2_channel_eof(libssh2_sftp_get_channel(m_sftp)) != 0) {
+      libssh2_session_set_last_error(session, LIBSSH2_ERROR_CHANNEL_CLOSED,
+                                     "the server closed the SFTP channel");
+      m_session->fail_with(LIBSSH2_ERROR_SOCKET_DISCONNECT, "SFTP: " + what);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) m_session->fail_with(LIBSSH2_ERROR_TIMEOUT, "SFTP: " + what);
+    m_session->wait_socket(std::min(left, std::chrono::milliseconds(1000)));
+  }
 }
 
 SftpStatus Sftp::last_status(int rc, const std::string& what) {
@@ -139,8 +183,10 @@ SftpStatus Sftp::last_status(int rc, const std::string& what) {
 
 std::optional<SftpAttributes> Sftp::stat(const std::string& path) {
   LIBSSH2_SFTP_ATTRIBUTES raw{};
-  const int rc = libssh2_sftp_stat_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
-                                      LIBSSH2_SFTP_STAT, &raw);
+  const auto rc = static_cast<int>(run("look up " + path, [&] {
+    return long{libssh2_sftp_stat_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
+                                     LIBSSH2_SFTP_STAT, &raw)};
+  }));
   if (rc == 0) return attributes_of(raw);
   const auto status = last_status(rc, "look up " + path);
   if (missing(status)) return std::nullopt;
@@ -152,47 +198,60 @@ std::optional<SftpFile> Sftp::open(const std::string& path, OpenMode mode, SftpS
   const unsigned long flags = mode == OpenMode::read
                                   ? LIBSSH2_FXF_READ
                                   : LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL;
-  LIBSSH2_SFTP_HANDLE* handle =
-      libssh2_sftp_open_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()), flags,
-                           permissions, LIBSSH2_SFTP_OPENFILE);
+  LIBSSH2_SFTP_HANDLE* handle = nullptr;
+  const auto rc = static_cast<int>(run("open " + path, [&] {
+    handle = libssh2_sftp_open_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
+                                  flags, permissions, LIBSSH2_SFTP_OPENFILE);
+    return handle != nullptr ? 0L : long{libssh2_session_last_errno(m_session->native())};
+  }));
   if (handle != nullptr) return SftpFile(*this, handle, path);
-  const auto result = last_status(libssh2_session_last_errno(m_session->native()), "open " + path);
+  const auto result = last_status(rc, "open " + path);
   if (status != nullptr) *status = result;
   return std::nullopt;
 }
 
 SftpStatus Sftp::mkdir(const std::string& path, long permissions) {
-  const int rc = libssh2_sftp_mkdir_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
-                                       permissions);
+  const auto rc = static_cast<int>(run("create directory " + path, [&] {
+    return long{libssh2_sftp_mkdir_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
+                                      permissions)};
+  }));
   return rc == 0 ? SftpStatus::ok : last_status(rc, "create directory " + path);
 }
 
 SftpStatus Sftp::rename(const std::string& from, const std::string& to) {
   // No OVERWRITE flag (and SFTP v3 sends none): the server must not replace `to`.
-  const int rc =
-      libssh2_sftp_rename_ex(m_sftp, from.c_str(), static_cast<unsigned int>(from.size()),
-                             to.c_str(), static_cast<unsigned int>(to.size()), 0);
+  const auto rc = static_cast<int>(run("rename " + from, [&] {
+    return long{libssh2_sftp_rename_ex(m_sftp, from.c_str(), static_cast<unsigned int>(from.size()),
+                                       to.c_str(), static_cast<unsigned int>(to.size()), 0)};
+  }));
   return rc == 0 ? SftpStatus::ok : last_status(rc, "rename " + from);
 }
 
 SftpStatus Sftp::unlink(const std::string& path) {
-  const int rc =
-      libssh2_sftp_unlink_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()));
+  const auto rc = static_cast<int>(run("remove " + path, [&] {
+    return long{
+        libssh2_sftp_unlink_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()))};
+  }));
   return rc == 0 ? SftpStatus::ok : last_status(rc, "remove " + path);
 }
 
 SftpStatus Sftp::rmdir(const std::string& path) {
-  const int rc =
-      libssh2_sftp_rmdir_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()));
+  const auto rc = static_cast<int>(run("remove directory " + path, [&] {
+    return long{
+        libssh2_sftp_rmdir_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()))};
+  }));
   return rc == 0 ? SftpStatus::ok : last_status(rc, "remove directory " + path);
 }
 
 std::optional<std::vector<SftpEntry>> Sftp::list_directory(const std::string& path) {
-  LIBSSH2_SFTP_HANDLE* handle = libssh2_sftp_open_ex(
-      m_sftp, path.c_str(), static_cast<unsigned int>(path.size()), 0, 0, LIBSSH2_SFTP_OPENDIR);
+  LIBSSH2_SFTP_HANDLE* handle = nullptr;
+  const auto opened = static_cast<int>(run("list " + path, [&] {
+    handle = libssh2_sftp_open_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()), 0,
+                                  0, LIBSSH2_SFTP_OPENDIR);
+    return handle != nullptr ? 0L : long{libssh2_session_last_errno(m_session->native())};
+  }));
   if (handle == nullptr) {
-    const auto status =
-        last_status(libssh2_session_last_errno(m_session->native()), "list " + path);
+    const auto status = last_status(opened, "list " + path);
     if (missing(status)) return std::nullopt;
     fail(ErrorCode::unreachable, "cannot list " + path + ": " + describe(status));
   }
@@ -201,7 +260,9 @@ std::optional<std::vector<SftpEntry>> Sftp::list_directory(const std::string& pa
   std::array<char, 4096> name{};
   for (;;) {
     LIBSSH2_SFTP_ATTRIBUTES raw{};
-    const int rc = libssh2_sftp_readdir_ex(handle, name.data(), name.size(), nullptr, 0, &raw);
+    const auto rc = static_cast<int>(run("list " + path, [&] {
+      return long{libssh2_sftp_readdir_ex(handle, name.data(), name.size(), nullptr, 0, &raw)};
+    }));
     if (rc == 0) break;
     if (rc < 0) {
       const auto status = last_status(rc, "list " + path);
@@ -218,9 +279,11 @@ std::optional<std::vector<SftpEntry>> Sftp::list_directory(const std::string& pa
 
 std::string Sftp::realpath(const std::string& path) {
   std::array<char, 4096> target{};
-  const int rc =
-      libssh2_sftp_symlink_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),
-                              target.data(), target.size(), LIBSSH2_SFTP_REALPATH);
+  const auto rc = static_cast<int>(run("resolve " + path, [&] {
+    return long{libssh2_sftp_symlink_ex(
+        m_sftp, path.c_str(), static_cast<unsigned int>(path.size()), target.data(),
+        static_cast<unsigned int>(target.size()), LIBSSH2_SFTP_REALPATH)};
+  }));
   if (rc < 0) {
     const auto status = last_status(rc, "resolve " + path);
     fail(ErrorCode::unreachable, "cannot resolve " + path + ": " + describe(status));

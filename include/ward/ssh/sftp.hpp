@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -96,6 +97,10 @@ class Sftp {
   // The status of the last failed request, or throws Error(unreachable) when the failure was
   // the transport's (`what` names the operation for the message).
   SftpStatus last_status(int rc, const std::string& what);
+  // Runs one libssh2 SFTP call, repeating it while it would block and waiting on the socket
+  // itself: libssh2 1.10 keeps waiting for a reply on a channel the server has closed (its
+  // sftp-server died), so ward checks the channel between waits and fails at once.
+  long run(const std::string& what, const std::function<long()>& call);
 
  private:
   friend class Session;
