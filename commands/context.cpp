@@ -9,6 +9,7 @@
 
 #include "secret_input.hpp"
 #include "ward/error.hpp"
+#include "ward/util/duration.hpp"
 
 namespace ward::cli {
 namespace {
@@ -61,6 +62,9 @@ void Context::resolve() {
   from_config(options.ns, "ns");
   from_config(options.key_file, "key_file");
   from_config(options.passphrase_file, "passphrase_file");
+  from_config(options.ssh_identity, "ssh_identity");
+  from_config(options.ssh_known_hosts, "ssh_known_hosts");
+  from_config(options.ssh_password_file, "ssh_password_file");
   if (options.store.empty()) {
     options.store =
         "file://" + (xdg_dir("XDG_DATA_HOME", ".local/share") / "ward" / "store").string();
@@ -71,9 +75,24 @@ std::string Context::namespace_name() const {
   return options.ns.empty() ? std::string(keyring::k_default_namespace) : options.ns;
 }
 
+store::StoreOptions Context::store_options() const {
+  store::StoreOptions store_options;
+  store_options.ssh_identity = options.ssh_identity;
+  store_options.ssh_known_hosts = options.ssh_known_hosts;
+  store_options.ssh_password_file = options.ssh_password_file;
+  store_options.accept_new_host_key = options.accept_new_hostkey;
+  if (const auto timeout = env_or("WARD_SSH_TIMEOUT", ""); !timeout.empty()) {
+    store_options.timeout = util::parse_duration(timeout);
+    if (store_options.timeout.count() <= 0) {
+      fail(ErrorCode::usage, "WARD_SSH_TIMEOUT must be a positive duration such as 20s");
+    }
+  }
+  return store_options;
+}
+
 store::ObjectStore& Context::store() {
   if (!m_store) {
-    m_store = store::open_object_store(options.store);
+    m_store = store::open_object_store(options.store, store_options());
     spdlog::debug("store {}", m_store->url());
     for (const auto& warning : m_store->warnings()) spdlog::warn("{}", warning);
   }

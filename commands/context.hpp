@@ -25,6 +25,11 @@ struct GlobalOptions {
   std::string key_file;
   std::string passphrase_file;
   int passphrase_fd = -1;
+  // How to reach an SFTP store's server (see ward-store(5)).
+  std::string ssh_identity;
+  std::string ssh_known_hosts;
+  std::string ssh_password_file;
+  bool accept_new_hostkey = false;  // `init` only
 };
 
 // What every command shares: resolved options, the store, the unlocked keyring, the audit log.
@@ -40,6 +45,8 @@ class Context {
   [[nodiscard]] std::string namespace_name() const;
 
   store::ObjectStore& store();
+  // The options a store backend needs to reach its server (SSH credentials, known_hosts).
+  [[nodiscard]] store::StoreOptions store_options() const;
   keyring::Keyring& keyring();
   // Makes a keyring created by `init` the session's, so its first event goes through record().
   void adopt(std::unique_ptr<keyring::Keyring> created) { m_keyring = std::move(created); }

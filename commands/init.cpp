@@ -21,6 +21,9 @@ void register_init(CLI::App& app, Context& ctx) {
       ->check(CLI::Range(1U, 64U));
   init->add_option("--kek-max-age", options->kek_max_age,
                    "Rotation policy for key-encryption keys (e.g. 90d)");
+  init->add_flag("--accept-new-hostkey", ctx.options.accept_new_hostkey,
+                 "SFTP store: trust the server's host key if known_hosts does not list it yet, "
+                 "and record it there");
   init->footer(
       "Unlock method: the global --key-file PATH (created when it does not exist), "
       "--passphrase-file PATH, --passphrase-fd N, or a prompt.");

@@ -68,6 +68,15 @@ int main(int argc, char** argv) {
       ->envname("WARD_PASSPHRASE_FILE");
   app.add_option("--passphrase-fd", options.passphrase_fd,
                  "Unlock with a passphrase read from a file descriptor");
+  app.add_option("--ssh-identity", options.ssh_identity,
+                 "SFTP store: private key file for the SSH server (ed25519 or ECDSA)")
+      ->envname("WARD_SSH_IDENTITY");
+  app.add_option("--ssh-known-hosts", options.ssh_known_hosts,
+                 "SFTP store: known_hosts file (default: ~/.ssh/known_hosts)")
+      ->envname("WARD_SSH_KNOWN_HOSTS");
+  app.add_option("--ssh-password-file", options.ssh_password_file,
+                 "SFTP store: file holding the SSH password")
+      ->envname("WARD_SSH_PASSWORD_FILE");
   app.footer(
       "Exit status: 0 ok, 1 findings, 2 usage, 3 not found, 4 cannot unlock or integrity failure,\n"
       "5 conflict (retry), 6 store unreachable, 70 internal error. See ward(1).");

@@ -2,7 +2,7 @@
 # Installed as /usr/share/bash-completion/completions/ward.
 
 _ward_groups="init key cred passwd audit store ns maintenance backup check"
-_ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --version -h --help"
+_ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --version -h --help"
 
 # Subcommands of each group.
 _ward_subcommands() {
@@ -22,7 +22,7 @@ _ward_subcommands() {
 _ward_command_flags() {
     local secret="--secret-stdin --secret-file --secret-env --prompt --generate --policy"
     case $1 in
-        init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory --kdf-iterations --kek-max-age" ;;
+        init) echo "--store --key-file --passphrase-file --passphrase-fd --kdf-memory --kdf-iterations --kek-max-age --accept-new-hostkey" ;;
         maintenance) echo "--temp-age --seal-min" ;;
         "key status") echo "--check --max-age" ;;
         "key rotate") echo "--master" ;;
@@ -53,13 +53,15 @@ _ward_command_flags() {
 # Options that take a value, before (global) and after the command word.
 _ward_global_takes_arg() {
     case $1 in
-        --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd) return 0 ;;
+        --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
+            --ssh-identity | --ssh-known-hosts | --ssh-password-file) return 0 ;;
     esac
     return 1
 }
 _ward_command_takes_arg() {
     case $1 in
         --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
+            --ssh-identity | --ssh-known-hosts | --ssh-password-file | \
             --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | --temp-age | --seal-min | \
             --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
@@ -105,6 +107,7 @@ _ward() {
     # Values of options.
     case $prev in
         --key-file | --passphrase-file | --config | --new-key-file | --new-passphrase-file | \
+            --ssh-identity | --ssh-known-hosts | --ssh-password-file | \
             --secret-file | --checkpoint | --include | --exclude | --ca | --junit)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             compopt -o filenames 2>/dev/null

@@ -22,7 +22,7 @@ function __ward_using
             continue
         end
         switch $t
-            case --store --ns --log-format --config --key-file --passphrase-file --passphrase-fd
+            case --store --ns --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file
                 if test (count $words) -eq 0
                     set skip 1
                 end
@@ -78,6 +78,9 @@ complete -c ward -n $no_group -l config -r -F -d 'Configuration file'
 complete -c ward -n $no_group -l key-file -r -F -d 'Unlock with a key file'
 complete -c ward -n $no_group -l passphrase-file -r -F -d 'Unlock with a passphrase file'
 complete -c ward -n $no_group -l passphrase-fd -x -d 'Unlock with a passphrase from a file descriptor'
+complete -c ward -n $no_group -l ssh-identity -r -F -d 'SFTP store: SSH private key file'
+complete -c ward -n $no_group -l ssh-known-hosts -r -F -d 'SFTP store: known_hosts file'
+complete -c ward -n $no_group -l ssh-password-file -r -F -d 'SFTP store: file holding the SSH password'
 complete -c ward -n $no_group -l version -d 'Print the version'
 complete -c ward -s h -l help -d 'Print help'
 
@@ -105,6 +108,7 @@ complete -c ward -n '__ward_using init' -l passphrase-fd -x -d 'File descriptor 
 complete -c ward -n '__ward_using init' -l kdf-memory -x -d 'Argon2id memory cost in KiB'
 complete -c ward -n '__ward_using init' -l kdf-iterations -x -d 'Argon2id iterations'
 complete -c ward -n '__ward_using init' -l kek-max-age -x -d 'Rotation policy for key-encryption keys'
+complete -c ward -n '__ward_using init' -l accept-new-hostkey -d 'SFTP store: trust and record a new host key'
 
 # key
 complete -c ward -n "__ward_needs_sub key $key_subs" -a status -d 'Show keys and rotation status'

@@ -4,18 +4,20 @@
 #include "ward/store/file_store.hpp"
 #include "ward/store/object_store.hpp"
 #include "ward/store/s3_store.hpp"
+#include "ward/store/sftp_store.hpp"
 #include "ward/store/suffix_put_store.hpp"
 
 namespace ward::store {
 
 namespace {
 
-std::unique_ptr<ObjectStore> open_backend(const std::string& url);
+std::unique_ptr<ObjectStore> open_backend(const std::string& url, const StoreOptions& options);
 
 }  // namespace
 
-std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
-  auto backend = open_backend(url);
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url,
+                                               const StoreOptions& options) {
+  auto backend = open_backend(url, options);
   // A backend that cannot put-if-absent gets the suffix-and-rule protocol of DESIGN.md.
   if (!backend->atomic_put_if_absent()) return make_suffix_put_store(std::move(backend));
   return backend;
@@ -23,7 +25,7 @@ std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
 
 namespace {
 
-std::unique_ptr<ObjectStore> open_backend(const std::string& url) {
+std::unique_ptr<ObjectStore> open_backend(const std::string& url, const StoreOptions& options) {
   constexpr std::string_view file_scheme = "file://";
   if (url.starts_with(file_scheme)) {
     const auto path = url.substr(file_scheme.size());
@@ -39,12 +41,10 @@ std::unique_ptr<ObjectStore> open_backend(const std::string& url) {
   }
   const auto scheme = url.substr(0, url.find("://"));
   if (scheme == "s3") return make_s3_store(url);
-  if (scheme == "sftp") {
-    fail(ErrorCode::usage, "store backend '" + scheme + "' is not available in this build",
-         "use a local store: file:///path");
-  }
+  if (scheme == "sftp") return make_sftp_store(url, options);
   fail(ErrorCode::usage, "unknown store URL scheme '" + scheme + "'",
-       "supported: file:///path, s3://bucket/prefix?endpoint=…&region=… (sftp:// is planned)");
+       "supported: file:///path, sftp://user@host[:port]/path, "
+       "s3://bucket/prefix?endpoint=…&region=…");
 }
 
 }  // namespace

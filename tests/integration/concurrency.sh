@@ -3,7 +3,7 @@
 # version per successful process, the losers exit 5 (never another code), every winner's secret
 # is stored at the version it reports; concurrent `cred add` of one name: one wins, one gets 5.
 # The store and the audit chain (appended to by every racer) verify at the end.
-# backends: file s3
+# backends: file sftp s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3
 

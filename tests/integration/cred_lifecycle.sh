@@ -2,7 +2,7 @@
 # Credential lifecycle against the real binary: add from every secret source, get, show, list,
 # rotate, revoke (one version, all, --purge), exec, generate with policies, the strength
 # policy, usage errors, conflicts, and namespace isolation and destruction.
-# backends: file s3
+# backends: file sftp s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3
 

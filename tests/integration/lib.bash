@@ -111,16 +111,26 @@ require_cmd() {
 # The store backend this run of the test uses (see tests/CMakeLists.txt): file, sftp or s3.
 WARD_TEST_BACKEND=${WARD_TEST_BACKEND:-file}
 
-# new_store: create a store with a fresh key file at $T/master.key, and export WARD_KEY_FILE so
-# later commands unlock with it. On the file backend the store is the default one (under
-# $XDG_DATA_HOME); on another backend tests/servers/<backend>.bash starts its server on loopback
-# (stopped when the test exits) and exports WARD_STORE and the server's own credentials.
-new_store() {
+# use_backend: make ward's store the backend's, without creating it (for tests that run
+# `ward init` themselves): on a backend other than file, start its server (see new_store).
+use_backend() {
   if [[ $WARD_TEST_BACKEND != file ]]; then
     # shellcheck source=/dev/null
     source "$WARD_SOURCE_DIR/tests/servers/$WARD_TEST_BACKEND.bash"
     "start_${WARD_TEST_BACKEND}_store"
+  else
+    export WARD_TEST_STORE_DIR=$XDG_DATA_HOME/ward/store
   fi
+}
+
+# new_store: create a store with a fresh key file at $T/master.key, and export WARD_KEY_FILE so
+# later commands unlock with it. On the file backend the store is the default one (under
+# $XDG_DATA_HOME); on another backend tests/servers/<backend>.bash starts its server on loopback
+# (stopped when the test exits) and exports WARD_STORE and the server's own credentials.
+# WARD_TEST_STORE_DIR names the directory on this machine that holds the store's files, for
+# tests that inspect or damage them (file and sftp; a backend without one leaves it empty).
+new_store() {
+  use_backend
   expect_exit 0 "$WARD" init --key-file "$T/master.key"
   [[ -s $T/master.key ]] || fail "ward init did not write the key file $T/master.key"
   export WARD_KEY_FILE=$T/master.key

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `ward maintenance` removes what interrupted work leaves behind, and never the last good copy.
+# backends: file sftp
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 new_store
-STORE=$XDG_DATA_HOME/ward/store
+STORE=$WARD_TEST_STORE_DIR
 printf 'first-secret-Aa1!xyz' | "$WARD" cred add a --type generic --secret-stdin --allow-weak >/dev/null
 printf 'second-secret-Bb2!xyz' | "$WARD" cred add b --type generic --secret-stdin --allow-weak >/dev/null
 "$WARD" key rotate >/dev/null
@@ -12,8 +13,9 @@ printf 'second-secret-Bb2!xyz' | "$WARD" cred add b --type generic --secret-stdi
 # What a rewrap killed before its cleanup leaves: an older generation beside the newer one.
 mapfile -t objects < <(find "$STORE/creds" -name '*.g2' | sort)
 ((${#objects[@]} == 2)) || fail "expected 2 rewrapped objects, found ${#objects[@]}"
-cp "${objects[0]}" "${objects[0]%.g2}.g1"
-cp "${objects[1]}" "${objects[1]%.g2}.g1"
+# (-p: on a remote backend the server's user must own what it later reads or removes)
+cp -p "${objects[0]}" "${objects[0]%.g2}.g1"
+cp -p "${objects[1]}" "${objects[1]%.g2}.g1"
 # A damaged newest generation: its older, good generation must survive.
 python3 - "${objects[1]}" <<'PY'
 import sys

@@ -3,10 +3,12 @@
 # and look for them everywhere: a secret may appear only where the user asked for it (stdout of
 # `cred get`, the environment of `cred exec`'s child); the names of credentials and namespaces
 # never appear in plaintext in the store. Secrets are never passed on a command line.
+# backends: file sftp
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3 base64 grep
 
-STORE=$XDG_DATA_HOME/ward/store
+use_backend
+STORE=$WARD_TEST_STORE_DIR
 S1="S3cret-Canary-$RANDOM-$RANDOM-Qz7#first"
 S2="S3cret-Canary-$RANDOM-$RANDOM-Wv4!second"
 NAME=canary-name-XYZ

@@ -2,7 +2,7 @@
 # `ward passwd` (bcrypt, strength policy) and the output contract shared by every command:
 # JSON documents with a schema, the ward.error/v1 document on stderr, usage errors, no colour
 # when piped, JSON logs.
-# backends: file s3
+# backends: file sftp s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 # --- passwd ---------------------------------------------------------------------------------

@@ -72,9 +72,24 @@ class ObjectStore {
   virtual bool exists() = 0;
 };
 
-// Opens a store by URL (`file:///path` or a bare path). Throws Error(usage) for a malformed
-// or unsupported URL. The one list of backends lives in registry.cpp.
-std::unique_ptr<ObjectStore> open_object_store(const std::string& url);
+// How to reach a remote store's server: its own credentials and trust settings (never ward's
+// keys). Commands fill it from flags and WARD_* variables; each backend takes what it needs.
+struct StoreOptions {
+  // SFTP: private key file, known_hosts file (empty: ~/.ssh/known_hosts), a file holding the
+  // SSH password; ssh-agent (SSH_AUTH_SOCK) is always tried.
+  std::string ssh_identity;
+  std::string ssh_known_hosts;
+  std::string ssh_password_file;
+  // SFTP: trust a host key known_hosts does not list yet, and record it there (`init` only).
+  bool accept_new_host_key = false;
+  // Bounds each network step (connect, handshake, each request).
+  std::chrono::milliseconds timeout{std::chrono::seconds(20)};
+};
+
+// Opens a store by URL (`file:///path`, a bare path, `sftp://user@host[:port]/path`). Throws
+// Error(usage) for a malformed or unsupported URL. The one list of backends is registry.cpp.
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url,
+                                               const StoreOptions& options = {});
 
 // Checks that an object name is a clean relative path (no '..', no leading '/', no empty
 // segments, no NUL); backends call it before touching a path.

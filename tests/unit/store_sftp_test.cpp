@@ -1,0 +1,131 @@
+// The SFTP backend: URL parsing here; the conformance suite and reconnection against a real
+// sshd in the hidden [.sshd] cases, run by tests/integration/store_sftp.sh.
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "store_conformance.hpp"
+#include "test_support.hpp"
+#include "ward/store/sftp_store.hpp"
+
+namespace {
+
+using ward::ErrorCode;
+using ward::store::parse_sftp_url;
+using ward::testing::error_code_of;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0')
+    FAIL(std::string(name) + " is not set: run store_sftp.sh");
+  return value;
+}
+
+}  // namespace
+
+TEST_CASE("sftp URLs: user, host, port, absolute and home-relative paths") {
+  auto url = parse_sftp_url("sftp://alice@example.org:2222/srv/ward/");
+  REQUIRE(url.user == "alice");
+  REQUIRE(url.host == "example.org");
+  REQUIRE(url.port == 2222);
+  REQUIRE(url.path == "/srv/ward");
+
+  url = parse_sftp_url("sftp://bob@[::1]/~/stores/main");
+  REQUIRE(url.host == "::1");
+  REQUIRE(url.port == 22);
+  REQUIRE(url.path == "stores/main");
+  REQUIRE(parse_sftp_url("sftp://bob@[::1]:2200/~").path == ".");
+  REQUIRE(parse_sftp_url("sftp://host/x").user.empty() == false);  // the local user
+
+  for (const auto* bad :
+       {"sftp://alice@host", "sftp://alice:secret@host/x", "sftp://@host/x", "sftp://alice@/x",
+        "sftp://alice@host:0/x", "sftp://alice@host:99999/x", "sftp://alice@host:22a/x",
+        "sftp://alice@[::1/x", "sftp://alice@host/", "sftp://alice@host/a/../b"}) {
+    INFO(bad);
+    REQUIRE(error_code_of([&] { (void)parse_sftp_url(bad); }) == ErrorCode::usage);
+  }
+  // A password in the URL is refused without repeating it.
+  try {
+    (void)parse_sftp_url("sftp://alice:hunter2-secret@host/x");
+    FAIL("no error");
+  } catch (const ward::Error& e) {
+    REQUIRE(std::string(e.what()).find("hunter2-secret") == std::string::npos);
+  }
+  REQUIRE(ward::store::open_object_store("sftp://a@h/x")->url() == "sftp://a@h/x");
+}
+
+namespace {
+
+std::unique_ptr<ward::store::ObjectStore> open_test_store(const std::string& leaf) {
+  ward::store::StoreOptions options;
+  options.ssh_identity = env("SSHD_KEY");
+  options.ssh_known_hosts = env("SSHD_KNOWN_HOSTS");
+  options.timeout = std::chrono::seconds(10);
+  std::random_device rd;
+  const auto url = "sftp://" + env("SSHD_USER") + "@" + env("SSHD_HOST") + ":" + env("SSHD_PORT") +
+                   env("SSHD_HOME") + "/" + leaf + "-" + std::to_string(rd());
+  return ward::store::open_object_store(url, options);
+}
+
+// Cuts every TCP connection of this process to the test sshd, as a network failure would.
+int cut_connections_to(std::uint16_t port) {
+  int cut = 0;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    const int fd = std::atoi(entry->d_name);
+    if (fd <= 2) continue;
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) continue;
+    if (peer.ss_family == AF_INET &&
+        ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port) == port) {
+      ::shutdown(fd, SHUT_RDWR);
+      ++cut;
+    }
+  }
+  ::closedir(dir);
+  return cut;
+}
+
+}  // namespace
+
+TEST_CASE("sftp store passes the object store conformance suite", "[.sshd]") {
+  auto store = open_test_store("conformance");
+  REQUIRE(store->atomic_put_if_absent());
+  ward::testing::check_object_store_conformance(*store);
+}
+
+TEST_CASE("sftp store reconnects once after a dropped connection", "[.sshd]") {
+  auto store = open_test_store("reconnect");
+  REQUIRE(store->create());
+  REQUIRE(store->put_if_absent("x/one", ward::testing::bytes_of("1")));
+  const auto port = static_cast<std::uint16_t>(std::stoi(env("SSHD_PORT")));
+  REQUIRE(cut_connections_to(port) == 1);
+  REQUIRE(store->get("x/one") == ward::testing::bytes_of("1"));  // reconnected
+  REQUIRE(cut_connections_to(port) == 1);
+  REQUIRE(store->put_if_absent("x/two", ward::testing::bytes_of("2")));
+  REQUIRE(cut_connections_to(port) == 1);
+  REQUIRE_FALSE(store->put_if_absent("x/two", ward::testing::bytes_of("other")));
+  REQUIRE(cut_connections_to(port) == 1);
+  REQUIRE(store->list("x/") == std::vector<std::string>{"x/one", "x/two"});
+  REQUIRE(cut_connections_to(port) == 1);
+  store->remove("x/one");
+  REQUIRE_FALSE(store->contains("x/one"));
+}
+
+TEST_CASE("sftp store removes only stale temporary files", "[.sshd]") {
+  auto store = open_test_store("stale");
+  REQUIRE(store->create());
+  REQUIRE(store->put_if_absent("a", ward::testing::bytes_of("x")));
+  // Nothing is left behind by a successful write, and nothing fresh is removed.
+  REQUIRE(store->remove_stale_temporaries(std::chrono::seconds(0)) == 0);
+  REQUIRE(store->list("") == std::vector<std::string>{"a"});
+}
