@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -128,4 +130,46 @@ TEST_CASE("sftp store removes only stale temporary files", "[.sshd]") {
   // Nothing is left behind by a successful write, and nothing fresh is removed.
   REQUIRE(store->remove_stale_temporaries(std::chrono::seconds(0)) == 0);
   REQUIRE(store->list("") == std::vector<std::string>{"a"});
+}
+
+// Not a test: the figures tests/bench/store_sftp.sh prints for ward's side (hidden, never run
+// by ctest). Writes like ward does, one put-if-absent (temp file, fsync, rename) per object.
+TEST_CASE("sftp store benchmark", "[.bench_sftp]") {
+  const auto small_count = std::stoul(env("WARD_BENCH_SMALL_COUNT"));
+  const auto small_size = std::stoul(env("WARD_BENCH_SMALL_SIZE"));
+  const auto large_size = std::stoul(env("WARD_BENCH_LARGE_MIB")) << 20U;
+  auto store = open_test_store("bench");
+  REQUIRE(store->create());
+  std::mt19937_64 random(42);
+  const auto fill = [&](std::size_t size) {
+    ward::store::Bytes data(size);
+    for (auto& byte : data) byte = static_cast<std::uint8_t>(random());
+    return data;
+  };
+  using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  std::vector<ward::store::Bytes> small;
+  for (std::size_t i = 0; i < small_count; ++i) small.push_back(fill(small_size));
+  auto start = Clock::now();
+  for (std::size_t i = 0; i < small_count; ++i) {
+    REQUIRE(store->put_if_absent("small/" + std::to_string(i), small[i]));
+  }
+  const double put_small = seconds(start);
+  start = Clock::now();
+  for (std::size_t i = 0; i < small_count; ++i) {
+    REQUIRE(store->get("small/" + std::to_string(i)) == small[i]);
+  }
+  const double get_small = seconds(start);
+  auto large = fill(large_size);
+  start = Clock::now();
+  REQUIRE(store->put_if_absent("large", large));
+  const double put_large = seconds(start);
+  start = Clock::now();
+  const auto back = store->get("large");
+  const double get_large = seconds(start);
+  REQUIRE(back == large);
+  std::printf("ward put_small %.3f get_small %.3f put_large %.3f get_large %.3f\n", put_small,
+              get_small, put_large, get_large);
 }
