@@ -103,6 +103,7 @@ void backup_create(Context& ctx, const CreateArgs& args) {
     details = stats_json(s);
     details["snapshot"] = result.snapshot.id;
     details["packs"] = result.packs;
+    details["parent"] = result.parent;
   });
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -113,6 +114,7 @@ void backup_create(Context& ctx, const CreateArgs& args) {
     auto doc = snapshot_json(snap);
     doc["schema"] = "ward.backup.create/v1";
     doc["packs"] = result.packs;
+    doc["parent"] = result.parent;
     doc["duration_seconds"] = seconds;
     print_json_lossy(doc);
     return;
@@ -122,6 +124,7 @@ void backup_create(Context& ctx, const CreateArgs& args) {
   table.rows.push_back({"id", snap.id});
   table.rows.push_back({"time", util::format_time(snap.time)});
   table.rows.push_back({"source", snap.source});
+  if (!result.parent.empty()) table.rows.push_back({"parent", short_id(result.parent)});
   table.rows.push_back({"files", std::to_string(s.files) + " files, " +
                                      std::to_string(s.directories) + " directories, " +
                                      std::to_string(s.symlinks) + " symlinks"});

@@ -19,6 +19,7 @@ constexpr std::array<std::uint8_t, 8> k_pack_magic = {'W', 'A', 'R', 'D', 'P', '
 constexpr std::array<std::uint8_t, 4> k_index_magic = {'W', 'B', 'I', 'X'};
 constexpr std::array<std::uint8_t, 4> k_tree_magic = {'W', 'B', 'T', 'R'};
 constexpr std::uint8_t k_format = 1;
+constexpr std::uint8_t k_tree_format = 2;
 constexpr std::size_t k_nonce = 12;
 constexpr std::size_t k_tag = 16;
 constexpr std::size_t k_sample = 16 * 1024;
@@ -308,7 +309,7 @@ Bytes encode_tree(const std::vector<TreeEntry>& entries) {
   Bytes out;
   Writer<Bytes> w{out};
   w.raw(k_tree_magic);
-  w.u8(k_format);
+  w.u8(k_tree_format);
   w.u64(entries.size());
   for (const auto& e : entries) {
     w.u8(static_cast<std::uint8_t>(e.type));
@@ -318,6 +319,9 @@ Bytes encode_tree(const std::vector<TreeEntry>& entries) {
     w.u32(e.gid);
     w.u64(static_cast<std::uint64_t>(e.mtime_sec));
     w.u32(e.mtime_nsec);
+    w.u64(e.inode);
+    w.u64(static_cast<std::uint64_t>(e.ctime_sec));
+    w.u32(e.ctime_nsec);
     w.u64(e.size);
     w.str(e.link_target);
     w.u32(static_cast<std::uint32_t>(e.chunks.size()));
@@ -330,7 +334,8 @@ std::vector<TreeEntry> decode_tree(ByteView plaintext) {
   Reader r{plaintext};
   std::array<std::uint8_t, 4> magic{};
   r.raw(magic);
-  if (magic != k_tree_magic || r.u8() != k_format) malformed("not a tree");
+  const auto format = r.u8();
+  if (magic != k_tree_magic || (format != 1 && format != k_tree_format)) malformed("not a tree");
   const auto count = r.u64();
   std::vector<TreeEntry> entries;
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -344,6 +349,11 @@ std::vector<TreeEntry> decode_tree(ByteView plaintext) {
     e.gid = r.u32();
     e.mtime_sec = static_cast<std::int64_t>(r.u64());
     e.mtime_nsec = r.u32();
+    if (format >= 2) {
+      e.inode = r.u64();
+      e.ctime_sec = static_cast<std::int64_t>(r.u64());
+      e.ctime_nsec = r.u32();
+    }
     e.size = r.u64();
     e.link_target = r.str();
     const auto chunks = r.u32();

@@ -86,6 +86,22 @@ dedup=$(json_field '["stats"]["dedup_bytes"]' <<<"$OUT")
 ((new < 4 * 1024 * 1024)) || fail "a one-byte insertion stored $new new bytes"
 ((dedup > 5 * 1024 * 1024)) || fail "only $dedup bytes deduplicated"
 
+# Nothing changed: every file is taken over from the parent without reading, nothing is new.
+expect_exit 0 "$WARD" --json backup create "$SRC"
+assert_eq "$(json_field '["parent"]' <<<"$OUT")" "$ID2"
+# (Only the tree may be new: the ancestor directories above $SRC changed.)
+(($(json_field '["stats"]["new_chunks"]' <<<"$OUT") <= 1)) || fail "an unchanged tree stored new chunks"
+(($(json_field '["stats"]["dedup_bytes"]' <<<"$OUT") >= $(json_field '["stats"]["bytes"]' <<<"$OUT"))) ||
+  fail "unchanged files were not all deduplicated"
+# Same size and modification time, other content: the change time gives it away.
+old_mtime=$(stat -c %y "$SRC/sub dir/caf"$'\xe9')
+printf 'LATIN1\n' >"$SRC/sub dir/caf"$'\xe9'
+touch -d "$old_mtime" "$SRC/sub dir/caf"$'\xe9'
+expect_exit 0 "$WARD" --json backup create "$SRC"
+ID2B=$(json_field '["id"]' <<<"$OUT")
+expect_exit 0 "$WARD" backup restore "$ID2B" --to "$T/r2b" --include "$SRC/sub dir"
+[[ $(cat "$T/r2b$SRC/sub dir/caf"$'\xe9') == LATIN1 ]] || fail "a rewritten file with its old mtime was taken from the parent"
+
 expect_exit 0 "$WARD" backup diff "$ID1" "$ID2"
 assert_contains "$OUT" "+    $SRC/added.txt"
 assert_contains "$OUT" "-    $SRC/sub dir/with space.txt"

@@ -60,9 +60,12 @@ pa=$!
 pb=$!
 wait "$pa" || fail "concurrent create a failed: $(cat "$T/a.out")"
 wait "$pb" || fail "concurrent create b failed: $(cat "$T/b.out")"
-expect_exit 0 "$WARD" backup restore latest --to "$T/r2" --include "$T/a.bin"
 expect_exit 0 "$WARD" backup list --source a
 assert_contains "$OUT" "1 snapshot(s)"
+expect_exit 0 "$WARD" --json backup list --source b
+id_b=$(json_field '["snapshots"][0]["id"]' <<<"$OUT")
+expect_exit 0 "$WARD" backup restore "$id_b" --to "$T/r2" --include "$T/b.bin"
+cmp "$T/b.bin" "$T/r2$T/b.bin" || fail "a snapshot made beside another create does not restore"
 expect_exit 0 "$WARD" backup verify --read-data
 
 # --- prune and create at the same time: the later one exits 5, nothing is lost -------------

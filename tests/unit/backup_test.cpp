@@ -181,6 +181,9 @@ TEST_CASE("trees round trip with unusual names, symlinks and chunk lists") {
   tree[1].mtime_sec = -5;
   tree[1].mtime_nsec = 999999999;
   tree[1].size = 42;
+  tree[1].inode = 1234567;
+  tree[1].ctime_sec = 1700000000;
+  tree[1].ctime_nsec = 5;
   tree[1].chunks.resize(2);
   tree[1].chunks[1][31] = 0xaa;
   tree[2].type = backup::EntryType::symlink;
@@ -194,6 +197,9 @@ TEST_CASE("trees round trip with unusual names, symlinks and chunk lists") {
   CHECK(decoded[1].mtime_sec == -5);
   CHECK(decoded[1].mtime_nsec == 999999999);
   CHECK(decoded[1].chunks == tree[1].chunks);
+  CHECK(decoded[1].inode == 1234567);
+  CHECK(decoded[1].ctime_sec == 1700000000);
+  CHECK(decoded[1].ctime_nsec == 5);
   CHECK(decoded[2].link_target == "../elsewhere");
   CHECK(error_code_of([&] {
           (void)backup::decode_tree(std::span(encoded).first(encoded.size() - 3));

@@ -25,6 +25,7 @@ struct CreateResult {
   Snapshot snapshot;
   std::vector<std::string> warnings;  // files that could not be read (local paths: not stored)
   std::uint64_t packs = 0;            // packs written
+  std::string parent;                 // the snapshot whose unchanged files were taken over
 };
 
 // Reads the sources, chunks them (reader), hashes, compresses and seals chunks (one worker per

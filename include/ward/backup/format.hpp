@@ -135,12 +135,18 @@ struct TreeEntry {
   std::uint32_t gid = 0;
   std::int64_t mtime_sec = 0;
   std::uint32_t mtime_nsec = 0;
+  // Change detection only (never restored): a file whose size, mtime, ctime and inode match
+  // the previous snapshot of its source is not read again.
+  std::uint64_t inode = 0;
+  std::int64_t ctime_sec = 0;
+  std::uint32_t ctime_nsec = 0;
   std::uint64_t size = 0;
   std::string link_target;
   std::vector<ChunkId> chunks;
 };
 
-// Tree plaintext: "WBTR" | 0x01 | entry count (u64) | entries in path order. Stored as chunks of
+// Tree plaintext: "WBTR" | 0x02 | entry count (u64) | entries in path order (format 0x01 lacks
+// inode and ctime). Stored as chunks of
 // kind `tree`, so an unchanged tree deduplicates like file data.
 Bytes encode_tree(const std::vector<TreeEntry>& entries);
 std::vector<TreeEntry> decode_tree(ByteView plaintext);  // Error(auth) when malformed
