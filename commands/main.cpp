@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
   ward::cli::register_maintenance(app, ctx);
   ward::cli::register_backup(app, ctx);
   ward::cli::register_check(app, ctx);
+  ward::cli::register_check_sources(app, ctx);
+  ward::cli::register_tunnel(app, ctx);
 
   // Everything after the first `--` belongs to a child command (`cred exec NAME -- cmd -c …`);
   // CLI11 2.1 would try to parse its flags, so it never sees them.
