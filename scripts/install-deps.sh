@@ -8,7 +8,7 @@ PACKAGES=(
   libcli11-dev libssl-dev libssh2-1-dev libcurl4-openssl-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev catch2 libzstd-dev libargon2-dev libzxcvbn-dev libcrypt-dev
   libpq-dev libsqlite3-dev libhyperscan-dev libre2-dev
-  mandoc groff-base bash-completion zsh fish openssl git strace curl
+  mandoc groff-base bash-completion zsh fish openssl git strace curl jq
   # loopback test servers started by the integration tests
   openssh-server openssh-client postgresql
   # STARTTLS and HTTP servers for `ward check` tests
