@@ -17,8 +17,8 @@ constexpr std::size_t k_max_line = 255;           // RFC 4253 §4.2
 constexpr std::size_t k_max_read = 64 * 1024;
 
 struct RawHello {
-  std::optional<ssh::Identification> identification;
-  std::optional<ssh::KexInit> kexinit;
+  std::optional<ssh_wire::Identification> identification;
+  std::optional<ssh_wire::KexInit> kexinit;
   net::Failure failure = net::Failure::none;
   std::string error;
 };
@@ -55,7 +55,7 @@ RawHello read_server_hello(const SshCheckOptions& options) {
       hello.error = "no SSH identification from the server";
       return hello;
     }
-    hello.identification = ssh::parse_identification(*line);
+    hello.identification = ssh_wire::parse_identification(*line);
   }
   if (!hello.identification) {
     hello.failure = net::Failure::io;
@@ -65,8 +65,8 @@ RawHello read_server_hello(const SshCheckOptions& options) {
   std::vector<std::uint8_t> buffer;
   while (buffer.size() < k_max_read) {
     try {
-      if (auto packet = ssh::parse_packet(buffer)) {
-        hello.kexinit = ssh::parse_kexinit(packet->payload);
+      if (auto packet = ssh_wire::parse_packet(buffer)) {
+        hello.kexinit = ssh_wire::parse_kexinit(packet->payload);
         return hello;
       }
     } catch (const Error& e) {
@@ -184,7 +184,7 @@ Probe check_ssh(const SshCheckOptions& options) {
               "server still accepts SSH protocol 1 (identifies as " + id.protocol + ")",
               {{"banner", id.line}});
   }
-  ssh::judge_kexinit(*hello.kexinit, probe);
+  ssh_wire::judge_kexinit(*hello.kexinit, probe);
 
   if (!session.error.empty()) {
     probe.add("ssh.handshake.failed", Severity::high,

@@ -4,7 +4,7 @@
 #include <array>
 #include <set>
 
-namespace ward::check::ssh {
+namespace ward::check::ssh_wire {
 namespace {
 
 struct Entry {
@@ -245,4 +245,4 @@ void judge_kexinit(const KexInit& kexinit, Probe& probe) {
   }
 }
 
-}  // namespace ward::check::ssh
+}  // namespace ward::check::ssh_wire

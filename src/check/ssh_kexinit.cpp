@@ -2,7 +2,7 @@
 
 #include "ward/error.hpp"
 
-namespace ward::check::ssh {
+namespace ward::check::ssh_wire {
 namespace {
 
 constexpr std::uint8_t k_msg_kexinit = 20;
@@ -169,4 +169,4 @@ std::optional<Identification> parse_identification(std::string_view line) {
   return id;
 }
 
-}  // namespace ward::check::ssh
+}  // namespace ward::check::ssh_wire

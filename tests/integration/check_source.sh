@@ -62,7 +62,7 @@ assert_eq "$(jq -r '.results[0].status' <<<"$OUT")" error
 
 # --- Through the bastion: the SSH host key is verified, the TLS inside the tunnel too.
 expect_exit 0 "$WARD" cred add bastion --type ssh --field host=127.0.0.1 --field "port=$SSHD_PORT" \
-  --field "user=$SSHD_USER" --field "hostkey=$SSHD_HOSTKEY_FP" --field-file "private_key=$SSHD_KEY"
+  --field "user=$SSHD_USER" --field "hostkey=$SSHD_HOSTKEY_FP" --secret-field private_key --secret-file "$SSHD_KEY"
 add_db behind --field bastion=bastion
 expect_exit 0 "$WARD" --json check source behind
 assert_eq "$(jq -r '.results[0].status' <<<"$OUT")" pass
@@ -73,7 +73,7 @@ grep -q "direct-tcpip" "$SSHD_LOG" || grep -q "Connection from" "$SSHD_LOG" ||
 other_fp=$(ssh-keygen -l -f "$SSHD_KEY.pub" | cut -d' ' -f2)
 expect_exit 0 "$WARD" cred add evilbastion --type ssh --field host=127.0.0.1 \
   --field "port=$SSHD_PORT" --field "user=$SSHD_USER" --field "hostkey=$other_fp" \
-  --field-file "private_key=$SSHD_KEY"
+  --secret-field private_key --secret-file "$SSHD_KEY"
 add_db behindevil --field bastion=evilbastion
 expect_exit 1 "$WARD" --json check source behindevil
 assert_eq "$(jq -r '.results[0].status' <<<"$OUT")" error

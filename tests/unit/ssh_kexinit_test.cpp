@@ -3,7 +3,7 @@
 #include "test_support.hpp"
 #include "ward/check/ssh_kexinit.hpp"
 
-namespace ws = ward::check::ssh;
+namespace ws = ward::check::ssh_wire;
 using ward::ErrorCode;
 using ward::testing::error_code_of;
 

@@ -9,7 +9,7 @@
 // What ward knows about SSH algorithm names: which are weak and why, which are today's best
 // (post-quantum hybrids), which are pseudo-algorithms (strict kex, ext-info). One table, read by
 // `check ssh`; the finding ids are documented in ward-check(1).
-namespace ward::check::ssh {
+namespace ward::check::ssh_wire {
 
 enum class AlgorithmKind { kex, host_key, cipher, mac, compression };
 
@@ -27,4 +27,4 @@ AlgorithmVerdict judge(AlgorithmKind kind, std::string_view name);
 // missing post-quantum key exchange, and unknown names; records the offered lists as facts.
 void judge_kexinit(const KexInit& kexinit, Probe& probe);
 
-}  // namespace ward::check::ssh
+}  // namespace ward::check::ssh_wire

@@ -10,7 +10,7 @@
 // The SSH server's identification line and its KEXINIT (RFC 4253 §4.2, §7.1): what a server
 // offers before any key exchange. libssh2 does not expose the server's lists, so ward reads them
 // itself, as ssh-audit does. Pure functions over bytes: fuzzed, no I/O.
-namespace ward::check::ssh {
+namespace ward::check::ssh_wire {
 
 struct KexInit {
   std::vector<std::string> kex;
@@ -52,4 +52,4 @@ struct Identification {
 // may send other lines first).
 std::optional<Identification> parse_identification(std::string_view line);
 
-}  // namespace ward::check::ssh
+}  // namespace ward::check::ssh_wire
