@@ -157,8 +157,7 @@ void register_check_sources(CLI::App& app, Context& ctx) {
   };
   auto source_command = std::make_shared<SourceCommand>();
   auto* source = check->add_subcommand(
-      "source",
-      "Check stored credentials end to end: transport, authentication, a trivial query");
+      "source", "Check stored credentials end to end: transport, authentication, a trivial query");
   source->add_option("NAME", source_command->names, "Credential name(s)")->required();
   source->add_option("--timeout", source_command->timeout,
                      "Give up on each connection step after this long (default 10s)");

@@ -20,6 +20,26 @@ struct TunnelOptions {
   int timeout_s = 10;
 };
 
+// ADDRESS:PORT or [V6]:PORT, where port 0 means any free port.
+check::net::Endpoint parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    fail(ErrorCode::usage, "--listen '" + text + "' needs ADDRESS:PORT (port 0: any free port)");
+  }
+  check::net::Endpoint endpoint;
+  endpoint.host = text.substr(0, colon);
+  if (endpoint.host.size() >= 2 && endpoint.host.front() == '[' && endpoint.host.back() == ']') {
+    endpoint.host = endpoint.host.substr(1, endpoint.host.size() - 2);
+  }
+  const auto port = text.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoul(port) > 65535) {
+    fail(ErrorCode::usage, "--listen '" + text + "': port must be a number from 0 to 65535");
+  }
+  endpoint.port = static_cast<std::uint16_t>(std::stoul(port));
+  return endpoint;
+}
+
 // Set by SIGINT/SIGTERM; the forwarding loop polls it and closes every connection cleanly.
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_interrupt(int /*signal*/) { g_interrupted.store(true); }
@@ -49,7 +69,7 @@ void run_tunnel(Context& ctx, const TunnelOptions& options) {
       fail(ErrorCode::usage, "credential '" + options.name + "' has no host and port to reach");
     }
   }
-  const auto listen = check::net::parse_endpoint(options.listen, 0);
+  const auto listen = parse_listen(options.listen);
   const auto bastion = vault.read(bastion_name);
   const std::chrono::milliseconds timeout{std::chrono::seconds(options.timeout_s)};
 

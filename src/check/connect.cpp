@@ -58,8 +58,7 @@ std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& creden
   policy.accept_unknown = false;
   ssh::SessionOptions options;
   options.timeout = timeout;
-  auto session =
-      ssh::Session::connect({host, port_field(credential, 22)}, options, policy);
+  auto session = ssh::Session::connect({host, port_field(credential, 22)}, options, policy);
   ssh::Credentials login;
   login.user = field_or(credential, "user");
   if (login.user.empty()) {

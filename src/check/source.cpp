@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <openssl/crypto.h>
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -55,9 +56,9 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
   try {
     route = route_to(credential, host, port, lookup, options.timeout);
   } catch (const Error& e) {
-    probe.set_error(e.code() == ErrorCode::auth ? "source.bastion.auth" : "source.bastion",
-                    "cannot reach the bastion '" + field_or(credential, "bastion") +
-                        "': " + e.what());
+    probe.set_error(
+        e.code() == ErrorCode::auth ? "source.bastion.auth" : "source.bastion",
+        "cannot reach the bastion '" + field_or(credential, "bastion") + "': " + e.what());
     return;
   }
   if (!route.via.empty()) probe.facts["via"] = route.via;
@@ -68,10 +69,8 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
     root_cert.emplace(sslrootcert, "sslrootcert");
     sslrootcert = root_cert->path().string();
   }
-  const auto timeout_s =
-      std::to_string(std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(
-                                                options.timeout)
-                                                .count()));
+  const auto timeout_s = std::to_string(std::max<long long>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count()));
   const auto port_text = std::to_string(route.port);
   const auto user = field_or(credential, "user");
   const auto dbname = field_or(credential, "dbname", user);
@@ -81,10 +80,11 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
 
   std::vector<const char*> keys;
   std::vector<const char*> values;
-  const auto set = [&](const char* key, const std::string& value) {
+  std::deque<std::string> owned;  // stable addresses for libpq's C strings
+  const auto set = [&](const char* key, std::string value) {
     if (value.empty()) return;
     keys.push_back(key);
-    values.push_back(value.c_str());
+    values.push_back(owned.emplace_back(std::move(value)).c_str());
   };
   set("host", host);  // what the certificate must name
   if (!route.via.empty()) set("hostaddr", route.host);
@@ -93,7 +93,10 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
   set("dbname", dbname);
   set("sslmode", sslmode);
   set("sslrootcert", sslrootcert);
-  set("password", password_text);
+  if (!password_text.empty()) {
+    keys.push_back("password");
+    values.push_back(password_text.c_str());
+  }
   set("connect_timeout", timeout_s);
   set("gssencmode", "disable");
   set("application_name", "ward-check");
@@ -110,15 +113,14 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
     } else if (contains(error, "certificate") || contains(error, "SSL error") ||
                contains(error, "does not match host name")) {
       probe.add("source.tls.cert_invalid", Severity::high,
-                "the server's certificate does not verify: " + error,
-                {{"sslmode", sslmode}});
+                "the server's certificate does not verify: " + error, {{"sslmode", sslmode}});
     } else if (contains(error, "no encryption") || contains(error, "SSL off") ||
                contains(error, "server does not support SSL")) {
       probe.add("source.tls.unavailable", Severity::high,
                 "the server does not offer TLS: " + error);
     } else {
-      probe.set_error("source.unreachable", "cannot connect to " + host + ":" +
-                                                std::to_string(port) + ": " + error);
+      probe.set_error("source.unreachable",
+                      "cannot connect to " + host + ":" + std::to_string(port) + ": " + error);
       return;
     }
     probe.settle();
@@ -208,16 +210,15 @@ Probe check_source(const vault::CredentialVersion& credential, const CredentialL
     } else if (credential.type == "ssh") {
       check_ssh_source(credential, options, probe);
     } else {
-      probe.set_error("source.unsupported",
-                      "ward cannot check credentials of type " + credential.type +
-                          " end to end (it checks postgres and ssh)");
+      probe.set_error("source.unsupported", "ward cannot check credentials of type " +
+                                                credential.type +
+                                                " end to end (it checks postgres and ssh)");
     }
   } catch (const Error& e) {
     probe.set_error("source.misconfigured", e.what());
   }
   if (probe.status != Status::error) probe.settle();
-  probe.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  probe.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
   return probe;
 }
 

@@ -172,8 +172,7 @@ Probe check_ssh(const SshCheckOptions& options) {
 
   if (!hello.kexinit) {
     probe.set_error("ssh." + std::string(net::failure_id(hello.failure)),
-                    "cannot read the SSH server's hello from " + probe.target + ": " +
-                        hello.error);
+                    "cannot read the SSH server's hello from " + probe.target + ": " + hello.error);
     return probe;
   }
   const auto& id = *hello.identification;
@@ -193,8 +192,8 @@ Probe check_ssh(const SshCheckOptions& options) {
     return probe;
   }
   const auto& key = *session.host_key;
-  probe.facts["host_key"] = {{"type", key.type}, {"algorithm", key.algorithm},
-                             {"fingerprint", key.fingerprint}};
+  probe.facts["host_key"] = {
+      {"type", key.type}, {"algorithm", key.algorithm}, {"fingerprint", key.fingerprint}};
   probe.facts["negotiated"] = {{"kex", session.negotiated_kex},
                                {"cipher", session.negotiated_cipher},
                                {"mac", session.negotiated_mac}};
@@ -205,8 +204,7 @@ Probe check_ssh(const SshCheckOptions& options) {
               {{"fingerprint", key.fingerprint}});
   } else if (*session.match == ssh::HostKeyMatch::mismatch) {
     probe.add("ssh.hostkey.mismatch", Severity::critical,
-              "host key " + key.fingerprint + " does not match the trusted " +
-                  session.expected +
+              "host key " + key.fingerprint + " does not match the trusted " + session.expected +
                   ": the server was reinstalled, or someone is in the middle",
               {{"offered", key.fingerprint}, {"expected", session.expected}});
   } else if (*session.match == ssh::HostKeyMatch::unknown) {
@@ -225,9 +223,9 @@ Probe check_ssh(const SshCheckOptions& options) {
   if (session.auth_attempted) {
     probe.facts["authenticated"] = session.auth_ok;
     if (!session.auth_ok) {
-      probe.add("ssh.auth.failed", Severity::high,
-                "authentication as " + options.credentials->user + " failed: " +
-                    session.auth_error);
+      probe.add(
+          "ssh.auth.failed", Severity::high,
+          "authentication as " + options.credentials->user + " failed: " + session.auth_error);
     }
   }
   probe.settle();

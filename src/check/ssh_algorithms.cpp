@@ -143,11 +143,16 @@ bool matches(const Entry& entry, std::string_view name) {
 
 std::string_view kind_name(AlgorithmKind kind) {
   switch (kind) {
-    case K::kex: return "key exchange";
-    case K::host_key: return "host key type";
-    case K::cipher: return "cipher";
-    case K::mac: return "MAC";
-    case K::compression: return "compression";
+    case K::kex:
+      return "key exchange";
+    case K::host_key:
+      return "host key type";
+    case K::cipher:
+      return "cipher";
+    case K::mac:
+      return "MAC";
+    case K::compression:
+      return "compression";
   }
   return "algorithm";
 }
@@ -214,10 +219,11 @@ void judge_kexinit(const KexInit& kexinit, Probe& probe) {
 
   // Terrapin (CVE-2023-48795): a prefix truncation of the handshake works against
   // chacha20-poly1305 and encrypt-then-MAC modes unless both sides use strict key exchange.
-  const bool strict_kex = offers(kexinit.kex, "kex-strict-s-v00@openssh.com") ||
-                          offers(kexinit.kex, "kex-strict-s");
+  const bool strict_kex =
+      offers(kexinit.kex, "kex-strict-s-v00@openssh.com") || offers(kexinit.kex, "kex-strict-s");
   std::vector<std::string> exposed;
-  if (offers(ciphers, "chacha20-poly1305@openssh.com")) exposed.emplace_back("chacha20-poly1305@openssh.com");
+  if (offers(ciphers, "chacha20-poly1305@openssh.com"))
+    exposed.emplace_back("chacha20-poly1305@openssh.com");
   for (const auto& mac : macs) {
     if (mac.find("-etm@") != std::string::npos) exposed.push_back(mac);
   }
@@ -237,11 +243,11 @@ void judge_kexinit(const KexInit& kexinit, Probe& probe) {
               "computer");
   }
   if (!unknown.empty()) {
-    probe.add("ssh.algorithm.unknown", Severity::info,
-              "server offers algorithms ward does not know: " + unknown.front() +
-                  (unknown.size() > 1 ? " and " + std::to_string(unknown.size() - 1) + " more"
-                                      : ""),
-              {{"algorithms", unknown}});
+    probe.add(
+        "ssh.algorithm.unknown", Severity::info,
+        "server offers algorithms ward does not know: " + unknown.front() +
+            (unknown.size() > 1 ? " and " + std::to_string(unknown.size() - 1) + " more" : ""),
+        {{"algorithms", unknown}});
   }
 }
 

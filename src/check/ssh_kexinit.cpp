@@ -43,7 +43,8 @@ class Reader {
     need(4);
     const auto length = read_u32(m_bytes, m_at);
     m_at += 4;
-    if (length > k_max_name_list) malformed("name-list longer than " + std::to_string(k_max_name_list));
+    if (length > k_max_name_list)
+      malformed("name-list longer than " + std::to_string(k_max_name_list));
     need(length);
     std::vector<std::string> names;
     std::string current;
@@ -128,11 +129,10 @@ KexInit parse_kexinit(std::span<const std::uint8_t> payload) {
 std::vector<std::uint8_t> encode_kexinit(const KexInit& kexinit) {
   std::vector<std::uint8_t> out{k_msg_kexinit};
   out.insert(out.end(), k_cookie_size, 0);
-  for (const auto* list :
-       {&kexinit.kex, &kexinit.host_key, &kexinit.ciphers_client_to_server,
-        &kexinit.ciphers_server_to_client, &kexinit.macs_client_to_server,
-        &kexinit.macs_server_to_client, &kexinit.compression_client_to_server,
-        &kexinit.compression_server_to_client}) {
+  for (const auto* list : {&kexinit.kex, &kexinit.host_key, &kexinit.ciphers_client_to_server,
+                           &kexinit.ciphers_server_to_client, &kexinit.macs_client_to_server,
+                           &kexinit.macs_server_to_client, &kexinit.compression_client_to_server,
+                           &kexinit.compression_server_to_client}) {
     write_name_list(out, *list);
   }
   write_name_list(out, {});
@@ -164,7 +164,8 @@ std::optional<Identification> parse_identification(std::string_view line) {
   const auto software_and_comments = rest.substr(dash + 1);
   const auto space = software_and_comments.find(' ');
   id.software = std::string(software_and_comments.substr(0, space));
-  if (space != std::string_view::npos) id.comments = std::string(software_and_comments.substr(space + 1));
+  if (space != std::string_view::npos)
+    id.comments = std::string(software_and_comments.substr(space + 1));
   if (id.protocol.empty() || id.software.empty()) return std::nullopt;
   return id;
 }

@@ -138,9 +138,8 @@ void Forwarder::run(const std::atomic<bool>& external_stop) {
   std::array<std::uint8_t, k_buffer> buffer{};
   m_session->set_blocking(false);
   while (!m_stop.load() && !external_stop.load()) {
-    std::vector<pollfd> fds{{m_listener, POLLIN, 0},
-                            {m_wake[0], POLLIN, 0},
-                            {m_session->socket_fd(), POLLIN, 0}};
+    std::vector<pollfd> fds{
+        {m_listener, POLLIN, 0}, {m_wake[0], POLLIN, 0}, {m_session->socket_fd(), POLLIN, 0}};
     for (auto& link : links) {
       short events = 0;
       if (!link.client_eof && link.to_channel.size() < k_buffer) events |= POLLIN;

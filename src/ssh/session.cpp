@@ -420,10 +420,13 @@ bool Session::try_key_from_memory(const Credentials& credentials, std::vector<st
   const auto type = private_key_type(credentials.private_key->reveal());
   const auto passphrase =
       credentials.passphrase ? c_string(*credentials.passphrase) : crypto::SecretBytes(1);
+  // libssh2 1.10 parses the key again when it signs, measuring it with strlen(): without a
+  // terminating NUL it reads past the buffer and the signature fails at random.
+  const auto key = c_string(*credentials.private_key);
   const int rc = libssh2_userauth_publickey_frommemory(
       m_session, credentials.user.c_str(), credentials.user.size(), nullptr, 0,
-      reinterpret_cast<const char*>(credentials.private_key->data()),
-      credentials.private_key->size(), reinterpret_cast<const char*>(passphrase.data()));
+      reinterpret_cast<const char*>(key.data()), credentials.private_key->size(),
+      reinterpret_cast<const char*>(passphrase.data()));
   if (rc == 0) return true;
   if (rc == LIBSSH2_ERROR_FILE) {
     tried.back() += " (unreadable: wrong passphrase or unsupported format)";

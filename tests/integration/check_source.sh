@@ -87,7 +87,12 @@ expect_exit 1 "$WARD" --json check all --parallel 4 --timeout 3s
 assert_eq "$(jq -r '.schema' <<<"$OUT")" "ward.check.all/v1"
 names=$(jq -r '[.results[].target] | sort | join(" ")' <<<"$OUT")
 assert_eq "$names" "baddb bastion behind behindevil db evilbastion gone otherca unverified"
-expect_exit 0 "$WARD" --json check all --type postgres --fail-on critical --timeout 3s
+# Errors (unreachable targets) fail at any threshold; --type narrows the set.
+expect_exit 1 "$WARD" --json check all --type postgres --fail-on critical --timeout 3s
+assert_eq "$(jq -r '[.results[].target] | sort | join(" ")' <<<"$OUT")" \
+  "baddb behind behindevil db gone otherca unverified"
+assert_eq "$(jq -r '[.results[] | select(.status == "error") | .target] | sort | join(" ")' <<<"$OUT")" \
+  "behindevil gone"
 expect_exit 0 "$WARD" --json audit log --action check.all
 [[ $(jq '.events | length' <<<"$OUT") -ge 1 ]] || fail "check all was not audited"
 

@@ -1,7 +1,8 @@
+#include "ward/check/ssh_kexinit.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "test_support.hpp"
-#include "ward/check/ssh_kexinit.hpp"
 
 namespace ws = ward::check::ssh_wire;
 using ward::ErrorCode;
@@ -11,7 +12,8 @@ namespace {
 
 ws::KexInit openssh_like() {
   ws::KexInit k;
-  k.kex = {"sntrup761x25519-sha512@openssh.com", "curve25519-sha256", "kex-strict-s-v00@openssh.com"};
+  k.kex = {"sntrup761x25519-sha512@openssh.com", "curve25519-sha256",
+           "kex-strict-s-v00@openssh.com"};
   k.host_key = {"rsa-sha2-512", "ssh-ed25519"};
   k.ciphers_client_to_server = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com"};
   k.ciphers_server_to_client = k.ciphers_client_to_server;

@@ -31,7 +31,7 @@ std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& creden
 struct Route {
   std::string host;  // what to connect to
   std::uint16_t port = 0;
-  std::string via;   // the bastion's name, empty when direct
+  std::string via;  // the bastion's name, empty when direct
   std::unique_ptr<ssh::Forwarder> forwarder;
 };
 Route route_to(const vault::CredentialVersion& credential, const std::string& host,

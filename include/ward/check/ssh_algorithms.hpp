@@ -17,8 +17,8 @@ struct AlgorithmVerdict {
   std::string_view finding_id;  // empty when the algorithm is fine
   Severity severity = Severity::info;
   std::string_view reason;
-  bool known = false;           // false: a name ward has no opinion on (reported as info)
-  bool post_quantum = false;    // a hybrid kex that resists a future quantum computer
+  bool known = false;         // false: a name ward has no opinion on (reported as info)
+  bool post_quantum = false;  // a hybrid kex that resists a future quantum computer
 };
 
 AlgorithmVerdict judge(AlgorithmKind kind, std::string_view name);
