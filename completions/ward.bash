@@ -1,7 +1,7 @@
 # bash completion for ward(1)                                    -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/ward.
 
-_ward_groups="init key cred passwd audit store ns maintenance backup check"
+_ward_groups="init key cred passwd audit store ns maintenance backup check tunnel"
 _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --version -h --help"
 
 # Subcommands of each group.
@@ -14,7 +14,7 @@ _ward_subcommands() {
         store) echo "info verify migrate" ;;
         ns) echo "list create destroy" ;;
         backup) echo "create list diff restore verify prune" ;;
-        check) echo "tls http" ;;
+        check) echo "tls http ssh source all" ;;
     esac
 }
 
@@ -46,6 +46,10 @@ _ward_command_flags() {
         "backup prune") echo "--keep-last --keep-daily --keep-weekly --keep-monthly --dry-run" ;;
         "check tls") echo "--starttls --sni --ca --min-version --warn-days --expect-fingerprint --timeout --fail-on --junit" ;;
         "check http") echo "--ca --warn-days --timeout --fail-on --junit" ;;
+        "check ssh") echo "--known-hosts --expect-hostkey --cred --user --timeout --fail-on --junit" ;;
+        "check source") echo "--timeout --fail-on --junit" ;;
+        "check all") echo "--parallel --type --timeout --fail-on --junit" ;;
+        tunnel) echo "--via --to --listen --timeout" ;;
     esac
     echo "-h --help"
 }
@@ -69,7 +73,8 @@ _ward_command_takes_arg() {
             --checkpoint | --stdin-name | --from-command | --tag | --exclude | --time | --source | \
             --to | --include | --read-data-subset | --keep-last | --keep-daily | --keep-weekly | \
             --keep-monthly | --starttls | --sni | --ca | --min-version | --warn-days | \
-            --expect-fingerprint | --timeout | --fail-on | --junit) return 0 ;;
+            --expect-fingerprint | --timeout | --fail-on | --junit | --known-hosts | --expect-hostkey | \
+            --cred | --user | --parallel | --via | --listen) return 0 ;;
     esac
     return 1
 }

@@ -1,6 +1,6 @@
 # fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
 
-set -l groups init key cred passwd audit store ns maintenance backup check
+set -l groups init key cred passwd audit store ns maintenance backup check tunnel
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
@@ -8,7 +8,7 @@ set -l audit_subs log verify checkpoint
 set -l store_subs info verify migrate
 set -l ns_subs list create destroy
 set -l backup_subs create list diff restore verify prune
-set -l check_subs tls http
+set -l check_subs tls http ssh source all
 
 # True when the command line has GROUP and, if given, SUB as its command words.
 function __ward_using
@@ -94,7 +94,8 @@ complete -c ward -n "not __fish_seen_subcommand_from $groups" -a audit -d 'The t
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a store -d 'Inspect, verify and migrate a store'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespaces'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a backup -d 'Encrypted, deduplicated backups'
-complete -c ward -n "not __fish_seen_subcommand_from $groups" -a check -d 'Judge the transport security of TLS endpoints and URLs'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a check -d 'Judge transport security: TLS, HTTP(S), SSH and stored sources'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a tunnel -d 'Forward a local port through a bastion'
 
 # maintenance
 complete -c ward -n '__ward_using maintenance' -l temp-age -x -d 'Remove temporary files older than this'
@@ -215,6 +216,15 @@ complete -c ward -n '__ward_using backup prune' -l dry-run -d 'Show what would b
 # check
 complete -c ward -n "__ward_needs_sub check $check_subs" -a tls -d 'Probe a TLS endpoint: versions, weak ciphers, certificate'
 complete -c ward -n "__ward_needs_sub check $check_subs" -a http -d 'Check an HTTP(S) URL: certificate, redirect, HSTS'
+complete -c ward -n "__ward_needs_sub check $check_subs" -a ssh -d 'Check an SSH server: host key, algorithms, Terrapin'
+complete -c ward -n "__ward_needs_sub check $check_subs" -a source -d 'Check stored credentials end to end'
+complete -c ward -n "__ward_needs_sub check $check_subs" -a all -d 'Check every checkable credential of the namespace'
+complete -c ward -n '__ward_using check ssh' -l known-hosts -r -F -d 'known_hosts file to verify against'
+complete -c ward -n '__ward_using check ssh' -l expect-hostkey -x -d 'Expected host key fingerprint (SHA256:...)'
+complete -c ward -n '__ward_using check ssh' -l cred -x -d 'Also log in with this stored ssh credential'
+complete -c ward -n '__ward_using check ssh' -l user -x -d 'User whose authentication methods to ask for'
+complete -c ward -n '__ward_using check all' -l parallel -x -d 'Checks at a time'
+complete -c ward -n '__ward_using check all' -l type -x -a 'postgres ssh' -d 'Only credentials of this type'
 complete -c ward -n '__ward_using check tls' -l starttls -x -a 'postgres mysql smtp' -d 'Plaintext opening before TLS'
 complete -c ward -n '__ward_using check tls' -l sni -x -d 'Server name to send and match'
 complete -c ward -n '__ward_using check tls' -l min-version -x -a '1.0 1.1 1.2 1.3' -d 'Lowest acceptable TLS version'
@@ -224,3 +234,8 @@ complete -c ward -n '__ward_using check' -l warn-days -x -d 'Flag certificates e
 complete -c ward -n '__ward_using check' -l timeout -x -d 'Timeout (duration)'
 complete -c ward -n '__ward_using check' -l fail-on -x -a 'info low medium high critical' -d 'Exit 1 at or above this severity'
 complete -c ward -n '__ward_using check' -l junit -r -F -d 'Also write a JUnit XML report'
+# tunnel
+complete -c ward -n '__ward_using tunnel' -l via -x -d 'ssh credential of the bastion'
+complete -c ward -n '__ward_using tunnel' -l to -x -d 'Target HOST:PORT as the bastion sees it'
+complete -c ward -n '__ward_using tunnel' -l listen -x -d 'Local ADDRESS:PORT to listen on'
+complete -c ward -n '__ward_using tunnel' -l timeout -x -d 'Seconds for each network step'
