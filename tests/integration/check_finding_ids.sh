@@ -10,12 +10,17 @@ mapfile -t in_code < <(grep -ohE '"(tls|http)\.[a-z0-9_]+\.[a-z0-9_]+"' "$SRC"/s
 mapfile -t in_man < <(grep -oE '^(tls|http)\.[a-z0-9_]+\.[a-z0-9_]+' "$SRC/man/ward-check.1" | sort -u)
 ((${#in_code[@]} > 20)) || fail "found only ${#in_code[@]} finding ids in src/check"
 
+# Membership without a pipe into `grep -q`: under pipefail, grep exiting at the first match can
+# kill the writer with SIGPIPE and fail the check at random.
+declare -A man_ids=() code_ids=()
+for id in "${in_man[@]}"; do man_ids[$id]=1; done
+for id in "${in_code[@]}"; do code_ids[$id]=1; done
 problems=()
 for id in "${in_code[@]}"; do
-  printf '%s\n' "${in_man[@]}" | grep -qx -- "$id" || problems+=("$id is emitted but not in man/ward-check.1")
+  [[ -n ${man_ids[$id]:-} ]] || problems+=("$id is emitted but not in man/ward-check.1")
 done
 for id in "${in_man[@]}"; do
-  printf '%s\n' "${in_code[@]}" | grep -qx -- "$id" || problems+=("$id is documented but never emitted")
+  [[ -n ${code_ids[$id]:-} ]] || problems+=("$id is documented but never emitted")
 done
 # Ids no loopback server can produce: a failure other than refused/timeout/unresolved needs a
 # network that is not there (no route to host).
