@@ -163,7 +163,10 @@ hits=$(grep -ralF -e "$S1" -e "$S2" "$T" | grep -v -e "^$LOGS/" -e "^$CHILD/" ||
 # Names of credentials and namespaces are keyed hashes in the store: never plaintext.
 for s in "$NAME" "$NS" "other-tenant" "canary-name" "db.canary.test"; do
   ! grep -raqF -- "$s" "$STORE" || fail "'$s' appears in plaintext in the store: $(grep -ralF -- "$s" "$STORE")"
-  ! (cd "$STORE" && find . | grep -qF -- "$s") || fail "'$s' appears in a path in the store"
+  # The listing goes to a file first: under pipefail, `find | grep -q` that matches early can
+  # fail on find's SIGPIPE, and the `!` would then hide the match.
+  (cd "$STORE" && find .) >"$T/store-paths"
+  ! grep -qF -- "$s" "$T/store-paths" || fail "'$s' appears in a path in the store"
 done
 # ... while the audit log (decrypted, for the operator) does name them — so the grep above is
 # looking at the right strings.
