@@ -10,62 +10,10 @@
 #include <sstream>
 
 #include "ward/error.hpp"
+#include "ward/util/xml.hpp"
 
 namespace ward::cli::junit {
 namespace {
-
-// Escapes for attribute values and text; drops control characters XML 1.0 forbids (tab,
-// newline and carriage return are allowed).
-std::string escape(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  for (const char c : in) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      case '\t':
-        out += "&#9;";
-        break;
-      default:
-        if (u < 0x20) break;
-        out += c;
-    }
-  }
-  return out;
-}
-
-// Element text keeps its line breaks readable.
-std::string escape_text(const std::string& in) {
-  std::string out;
-  for (const char c : in) {
-    if (c == '\n') {
-      out += '\n';
-    } else {
-      out += escape(std::string(1, c));
-    }
-  }
-  return out;
-}
 
 std::string seconds_text(double seconds) {
   char buf[32];
@@ -74,12 +22,12 @@ std::string seconds_text(double seconds) {
 }
 
 void problem(std::ostringstream& out, const char* element, const Problem& p) {
-  out << "      <" << element << " type=\"" << escape(p.type) << "\" message=\""
-      << escape(p.message) << "\"";
+  out << "      <" << element << " type=\"" << util::xml_escape(p.type) << "\" message=\""
+      << util::xml_escape(p.message) << "\"";
   if (p.text.empty()) {
     out << "/>\n";
   } else {
-    out << ">" << escape_text(p.text) << "</" << element << ">\n";
+    out << ">" << util::xml_escape_text(p.text) << "</" << element << ">\n";
   }
 }
 
@@ -111,14 +59,15 @@ std::string to_xml(const std::vector<Suite>& suites) {
       suite_errors += c.errors.empty() ? 0 : 1;
       suite_seconds += c.seconds;
     }
-    out << "  <testsuite name=\"" << escape(suite.name) << "\" tests=\"" << suite.cases.size()
-        << "\" failures=\"" << suite_failures << "\" errors=\"" << suite_errors
-        << R"(" skipped="0" time=")" << seconds_text(suite_seconds) << "\"";
-    if (!suite.timestamp.empty()) out << " timestamp=\"" << escape(suite.timestamp) << "\"";
+    out << "  <testsuite name=\"" << util::xml_escape(suite.name) << "\" tests=\""
+        << suite.cases.size() << "\" failures=\"" << suite_failures << "\" errors=\""
+        << suite_errors << R"(" skipped="0" time=")" << seconds_text(suite_seconds) << "\"";
+    if (!suite.timestamp.empty())
+      out << " timestamp=\"" << util::xml_escape(suite.timestamp) << "\"";
     out << ">\n";
     for (const auto& c : suite.cases) {
-      out << "    <testcase name=\"" << escape(c.name) << "\" classname=\"" << escape(c.classname)
-          << "\" time=\"" << seconds_text(c.seconds) << "\"";
+      out << "    <testcase name=\"" << util::xml_escape(c.name) << "\" classname=\""
+          << util::xml_escape(c.classname) << "\" time=\"" << seconds_text(c.seconds) << "\"";
       if (c.failures.empty() && c.errors.empty() && c.system_out.empty()) {
         out << "/>\n";
         continue;
@@ -127,7 +76,7 @@ std::string to_xml(const std::vector<Suite>& suites) {
       for (const auto& e : c.errors) problem(out, "error", e);
       for (const auto& f : c.failures) problem(out, "failure", f);
       if (!c.system_out.empty()) {
-        out << "      <system-out>" << escape_text(c.system_out) << "</system-out>\n";
+        out << "      <system-out>" << util::xml_escape_text(c.system_out) << "</system-out>\n";
       }
       out << "    </testcase>\n";
     }

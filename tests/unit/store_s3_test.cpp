@@ -60,7 +60,6 @@ TEST_CASE("the S3 XML reader finds keys, tokens and error codes") {
   CHECK(ward::store::s3xml::first_text(listing, "IsTruncated") == "true");
   CHECK(ward::store::s3xml::first_text(listing, "NextContinuationToken") == "tok+/=");
   CHECK_FALSE(ward::store::s3xml::first_text(listing, "Code").has_value());
-  CHECK(ward::store::s3xml::escape("<\"&'>") == "&lt;&quot;&amp;&apos;&gt;");
 }
 
 TEST_CASE("an s3 store without credentials is an authentication error") {

@@ -15,7 +15,4 @@ std::vector<std::string> all_text(std::string_view xml, std::string_view tag);
 // The text of the first element named `tag`.
 std::optional<std::string> first_text(std::string_view xml, std::string_view tag);
 
-// Escapes text for element content.
-std::string escape(std::string_view text);
-
 }  // namespace ward::store::s3xml

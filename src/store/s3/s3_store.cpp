@@ -22,6 +22,7 @@
 #include "ward/store/s3_xml.hpp"
 #include "ward/store/sigv4.hpp"
 #include "ward/store/suffix_put_store.hpp"
+#include "ward/util/xml.hpp"
 
 namespace ward::store {
 namespace {
@@ -446,7 +447,7 @@ class S3Store final : public ObjectStore {
       for (std::size_t i = 0; i < parts.size(); ++i) {
         if (parts[i].status != 200) raise(parts[i], "upload a part of '" + name + "' to");
         manifest += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
-                    s3xml::escape(parts[i].header("etag")) + "</ETag></Part>";
+                    util::xml_escape(parts[i].header("etag")) + "</ETag></Part>";
       }
       manifest += "</CompleteMultipartUpload>";
       auto complete = make_call("POST", key);
