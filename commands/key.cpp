@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <filesystem>
 
 #include "commands.hpp"
 #include "output.hpp"
 #include "ward/error.hpp"
+#include "ward/policy/policy.hpp"
 
 namespace ward::cli {
 namespace {
@@ -14,7 +16,13 @@ void key_status(Context& ctx, bool check, const std::string& max_age_text) {
       max_age_text.empty() ? keys.config().kek_max_age : util::parse_duration(max_age_text);
   const auto versions = ns.kek_versions();
   const auto usage = ns.kek_usage();
-  const auto now = util::now();
+  // The overdue verdict is the policy module's, so `status` and reports agree with it.
+  policy::Options judged;
+  judged.now = util::now();
+  judged.kek_max_age = max_age;
+  judged.kinds = {"key"};
+  const auto items = policy::evaluate(keys, {ns.name()}, judged);
+  const auto now = judged.now;
   nlohmann::json kek_json = nlohmann::json::array();
   Table table{{"VERSION", "CREATED", "AGE", "OBJECTS", "STATE"}, {}};
   bool overdue = false;
@@ -23,7 +31,10 @@ void key_status(Context& ctx, bool check, const std::string& max_age_text) {
     const auto objects = usage.contains(v.version) ? usage.at(v.version) : 0;
     std::string state =
         v.current ? "current" : (objects > 0 ? "in use (rewrap pending)" : "unused (retirable)");
-    const bool is_overdue = v.current && age >= max_age;
+    const auto subject = "kek/v" + std::to_string(v.version);
+    const bool is_overdue = std::any_of(items.begin(), items.end(), [&](const policy::Item& i) {
+      return i.subject_id == subject && i.state == policy::State::overdue;
+    });
     if (is_overdue) {
       state += ", rotation overdue";
       overdue = true;

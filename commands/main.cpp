@@ -14,6 +14,12 @@
 #include "ward/crypto/secret.hpp"
 #include "ward/error.hpp"
 
+namespace ward::cli {
+// commands/status.cpp (declared here until commands.hpp is next touched, so that adding a
+// group does not rebuild every command file).
+void register_status(CLI::App& app, Context& ctx);
+}  // namespace ward::cli
+
 namespace {
 
 void configure_logging(const ward::cli::GlobalOptions& options) {
@@ -93,6 +99,7 @@ int main(int argc, char** argv) {
   ward::cli::register_check(app, ctx);
   ward::cli::register_check_sources(app, ctx);
   ward::cli::register_tunnel(app, ctx);
+  ward::cli::register_status(app, ctx);
 
   // Everything after the first `--` belongs to a child command (`cred exec NAME -- cmd -c …`);
   // CLI11 2.1 would try to parse its flags, so it never sees them.

@@ -1,7 +1,7 @@
 # bash completion for ward(1)                                    -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/ward.
 
-_ward_groups="init key cred passwd audit store ns maintenance backup check tunnel"
+_ward_groups="init key cred passwd audit store ns maintenance backup check tunnel status"
 _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --version -h --help"
 
 # Subcommands of each group.
@@ -50,6 +50,7 @@ _ward_command_flags() {
         "check source") echo "--timeout --fail-on --junit" ;;
         "check all") echo "--parallel --type --timeout --fail-on --junit" ;;
         tunnel) echo "--via --to --listen --timeout" ;;
+        status) echo "--due" ;;
     esac
     echo "-h --help"
 }

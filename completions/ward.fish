@@ -1,6 +1,6 @@
 # fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
 
-set -l groups init key cred passwd audit store ns maintenance backup check tunnel
+set -l groups init key cred passwd audit store ns maintenance backup check tunnel status
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
@@ -96,6 +96,7 @@ complete -c ward -n "not __fish_seen_subcommand_from $groups" -a ns -d 'Namespac
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a backup -d 'Encrypted, deduplicated backups'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a check -d 'Judge transport security: TLS, HTTP(S), SSH and stored sources'
 complete -c ward -n "not __fish_seen_subcommand_from $groups" -a tunnel -d 'Forward a local port through a bastion'
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a status -d 'One gate over everything due or overdue'
 
 # maintenance
 complete -c ward -n '__ward_using maintenance' -l temp-age -x -d 'Remove temporary files older than this'
@@ -234,6 +235,9 @@ complete -c ward -n '__ward_using check' -l warn-days -x -d 'Flag certificates e
 complete -c ward -n '__ward_using check' -l timeout -x -d 'Timeout (duration)'
 complete -c ward -n '__ward_using check' -l fail-on -x -a 'info low medium high critical' -d 'Exit 1 at or above this severity'
 complete -c ward -n '__ward_using check' -l junit -r -F -d 'Also write a JUnit XML report'
+# status
+complete -c ward -n '__ward_using status' -l due -x -d 'Also fail on what falls due within DURATION'
+
 # tunnel
 complete -c ward -n '__ward_using tunnel' -l via -x -d 'ssh credential of the bastion'
 complete -c ward -n '__ward_using tunnel' -l to -x -d 'Target HOST:PORT as the bastion sees it'
