@@ -1,11 +1,138 @@
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "commands.hpp"
+#include "junit.hpp"
 #include "output.hpp"
+#include "report_format.hpp"
 #include "ward/error.hpp"
+#include "ward/keyring/envelope.hpp"
+#include "ward/report/publish.hpp"
+#include "ward/report/report.hpp"
+#include "ward/vault/vault.hpp"
 
 namespace ward::cli {
+namespace {
+
+struct ReportOptions {
+  std::string since = "30d";
+  std::string due = "14d";
+  std::string format = "md";
+  std::string out = "-";
+  std::string auth_cred;
+  std::string auth_header = "Authorization";
+};
+
+void write_stdout(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+// `--out https://…`: the JSON report, authenticated by a stored credential's secret. Its
+// `header` field names the header (default Authorization, value "Bearer <secret>" unless the
+// credential has `scheme=none`); its `sslrootcert` field, if any, is the only CA trusted.
+long publish(Context& ctx, const ReportOptions& o, const std::string& json) {
+  report::Destination destination;
+  destination.url = o.out;
+  if (!o.auth_cred.empty()) {
+    vault::Vault vault(ctx.ns());
+    const auto credential = vault.read(o.auth_cred);
+    const auto secret = credential.secrets.find(credential.secret_field);
+    if (secret == credential.secrets.end()) {
+      fail(ErrorCode::usage, "credential '" + o.auth_cred + "' has no current secret");
+    }
+    const auto field = [&](const std::string& key, const std::string& fallback) {
+      const auto found = credential.fields.find(key);
+      return found == credential.fields.end() ? fallback : found->second;
+    };
+    destination.header_name = field("header", o.auth_header);
+    const auto scheme =
+        field("scheme", destination.header_name == "Authorization" ? "Bearer" : "none");
+    destination.header_value = crypto::SecretBytes::from(
+        (scheme == "none" ? std::string() : scheme + " ") + std::string(secret->second.reveal()));
+    destination.ca_pem = field("sslrootcert", "");
+  }
+  return report::post_json(destination, json);
+}
+
+void audit_report(Context& ctx, const ReportOptions& o) {
+  if (o.format != "md" && o.format != "json" && o.format != "html" && o.format != "junit") {
+    fail(ErrorCode::usage, "unknown report format '" + o.format + "'",
+         "use --format md, json, html or junit");
+  }
+  const bool to_url = o.out.starts_with("https://") || o.out.starts_with("http://");
+  if (to_url && o.format != "json") {
+    fail(ErrorCode::usage, "--out URL sends the JSON report; use --format json with it");
+  }
+  report::Options options;
+  options.since = util::parse_duration(o.since);
+  options.window = util::parse_duration(o.due);
+  if (!ctx.options.ns.empty()) options.namespaces.push_back(ctx.options.ns);
+  report::Report built;
+  std::string document;
+  std::string written;
+  ctx.audited("audit.report", "", "", [&](nlohmann::json& details) {
+    built = report::build(ctx.keyring(), ctx.audit_log(), options);
+    if (o.format == "json") {
+      document = report::to_json(built).dump(2) + "\n";
+    } else if (o.format == "html") {
+      document = report_format::html(built);
+    } else if (o.format == "junit") {
+      document = report_format::junit(built);
+    } else {
+      document = report_format::markdown(built);
+    }
+    details = {{"format", o.format},
+               {"findings", built.findings.size()},
+               {"audit_verified", built.audit.verified}};
+    if (to_url) {
+      details["destination"] = "url";
+      const auto status = publish(ctx, o, document);
+      written = o.out + " (HTTP " + std::to_string(status) + ")";
+    } else if (o.out == "store") {
+      fail(ErrorCode::usage, "--out store is not supported yet", "write to a file with --out FILE");
+    } else if (o.out != "-") {
+      details["destination"] = "file";
+      junit::write_file(o.out, document);
+      written = o.out;
+    }
+  });
+  if (o.out == "-") {
+    write_stdout(document);
+    return;
+  }
+  if (ctx.json()) {
+    print_json({{"schema", "ward.audit.report/v1"},
+                {"written", written},
+                {"format", o.format},
+                {"findings", built.findings.size()},
+                {"audit_verified", built.audit.verified}});
+  } else {
+    print_line("wrote the " + o.format + " report (" + report_format::severity_counts(built) +
+               ") to " + written);
+  }
+}
+
+void audit_export(Context& ctx, const std::string& format, const std::string& since) {
+  if (format != "jsonl")
+    fail(ErrorCode::usage, "unknown export format '" + format + "'", "use --format jsonl");
+  audit::Filter filter;
+  if (!since.empty()) filter.since = util::format_time(util::now() - util::parse_duration(since));
+  // One ward.audit.event/v1 object per line: the serializer `audit log --json` uses.
+  std::string out;
+  for (const auto& e : ctx.audit_log().read(filter)) {
+    out += e.to_json().dump();
+    out += '\n';
+    if (out.size() > (1U << 20)) {
+      write_stdout(out);
+      out.clear();
+    }
+  }
+  write_stdout(out);
+}
+
+}  // namespace
 
 void register_audit(CLI::App& app, Context& ctx) {
   auto* audit = app.add_subcommand("audit", "The tamper-evident audit trail");
@@ -103,6 +230,31 @@ void register_audit(CLI::App& app, Context& ctx) {
       fail(ErrorCode::findings, "audit trail verification failed: " +
                                     std::to_string(report.problems.size()) + " problem(s)");
     }
+  });
+
+  auto report_options = std::make_shared<ReportOptions>();
+  auto* report = audit->add_subcommand(
+      "report", "A report for auditors: credentials, keys, checks, backups, redaction, the trail");
+  report->add_option("--since", report_options->since, "Audit activity window (default 30d)");
+  report->add_option("--due", report_options->due,
+                     "Count what falls due within this window as due (default 14d)");
+  report->add_option("--format", report_options->format, "md (default), json, html or junit");
+  report->add_option("--out", report_options->out,
+                     "- (stdout, default), FILE, or an https:// URL to POST the JSON report to");
+  report->add_option("--auth-cred", report_options->auth_cred,
+                     "With --out URL: stored credential whose secret authenticates the POST");
+  report->footer(
+      "Without --ns the report covers every namespace. Each section says when it has no data.");
+  set_action(report, [&ctx, report_options] { audit_report(ctx, *report_options); });
+
+  auto export_format = std::make_shared<std::string>("jsonl");
+  auto export_since = std::make_shared<std::string>();
+  auto* exporter = audit->add_subcommand(
+      "export", "Stream audit events as JSON lines (ward.audit.event/v1) for a SIEM");
+  exporter->add_option("--format", *export_format, "jsonl (the default and only format)");
+  exporter->add_option("--since", *export_since, "Only events newer than this (e.g. 30d)");
+  set_action(exporter, [&ctx, export_format, export_since] {
+    audit_export(ctx, *export_format, *export_since);
   });
 
   auto* checkpoint = audit->add_subcommand(

@@ -10,7 +10,7 @@ _ward_subcommands() {
         key) echo "status rotate rewrap retire add-unlock remove-unlock" ;;
         cred) echo "add get show list rotate revoke exec generate" ;;
         passwd) echo "hash verify check" ;;
-        audit) echo "log verify checkpoint" ;;
+        audit) echo "log verify checkpoint report export" ;;
         store) echo "info verify migrate" ;;
         ns) echo "list create destroy" ;;
         backup) echo "create list diff restore verify prune" ;;
@@ -38,6 +38,8 @@ _ward_command_flags() {
         "passwd check") echo "--min-length --min-entropy" ;;
         "audit log") echo "--since --action --target" ;;
         "audit verify") echo "--checkpoint" ;;
+        "audit report") echo "--since --due --format --out --auth-cred" ;;
+        "audit export") echo "--format --since" ;;
         "ns destroy") echo "--yes" ;;
         "backup create") echo "--stdin --stdin-name --from-command --tag --exclude --time --source" ;;
         "backup list") echo "--tag --source" ;;

@@ -4,7 +4,7 @@ set -l groups init key cred passwd audit store ns maintenance backup check tunne
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate
 set -l passwd_subs hash verify check
-set -l audit_subs log verify checkpoint
+set -l audit_subs log verify checkpoint report export
 set -l store_subs info verify migrate
 set -l ns_subs list create destroy
 set -l backup_subs create list diff restore verify prune
@@ -175,6 +175,15 @@ complete -c ward -n '__ward_using audit log' -l since -x -d 'Only events newer t
 complete -c ward -n '__ward_using audit log' -l action -x -d 'Only this action'
 complete -c ward -n '__ward_using audit log' -l target -x -d 'Only this target'
 complete -c ward -n '__ward_using audit verify' -l checkpoint -r -F -d 'Checkpoint line or file'
+complete -c ward -n "__ward_needs_sub audit $audit_subs" -a report -d 'A report for auditors'
+complete -c ward -n "__ward_needs_sub audit $audit_subs" -a export -d 'Stream events as JSON lines'
+complete -c ward -n '__ward_using audit report' -l since -x -d 'Audit activity window'
+complete -c ward -n '__ward_using audit report' -l due -x -d 'Due within this window'
+complete -c ward -n '__ward_using audit report' -l format -x -a 'md json html junit' -d 'Report format'
+complete -c ward -n '__ward_using audit report' -l out -r -F -d '- FILE store or https URL'
+complete -c ward -n '__ward_using audit report' -l auth-cred -x -d 'Credential authenticating the POST'
+complete -c ward -n '__ward_using audit export' -l format -x -a 'jsonl' -d 'Export format'
+complete -c ward -n '__ward_using audit export' -l since -x -d 'Only events newer than DURATION'
 
 # store
 complete -c ward -n "__ward_needs_sub store $store_subs" -a info -d 'Show the store configuration'

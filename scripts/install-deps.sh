@@ -15,6 +15,8 @@ PACKAGES=(
   mariadb-server python3-aiosmtpd nginx-light
   # tools of the integration tests: clock skew against the S3 server
   faketime python3
+  # headless browser that renders `ward audit report --format html` in its test
+  chromium
 )
 # s3rver (the S3 test server) comes from npm; a machine that already has Node.js from another
 # source keeps it (Debian's npm package would conflict with it).
