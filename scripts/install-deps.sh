@@ -17,6 +17,8 @@ PACKAGES=(
   faketime python3
   # headless browser that renders `ward audit report --format html` in its test
   chromium
+  # hardening (issue 9): libFuzzer and sanitizers, symbolized reports, memcheck, the lint gate
+  clang-14 libclang-rt-14-dev llvm-14 valgrind clang-tidy-14 cppcheck
 )
 # s3rver (the S3 test server) comes from npm; a machine that already has Node.js from another
 # source keeps it (Debian's npm package would conflict with it).
