@@ -28,15 +28,16 @@ std::vector<Item> certificates(const Scope& scope) {
     const auto seen = " (" + probe.kind + " check " + probe.checked_at + ")";
     switch (item.state) {
       case State::overdue:
-        item.message = "certificate expired " + not_after_text + seen;
+        item.message = "certificate expired " + not_after_text;
         break;
       case State::due:
-        item.message = "certificate expires " + not_after_text + seen;
+        item.message = "certificate expires " + not_after_text;
         break;
       case State::ok:
-        item.message = "certificate valid until " + not_after_text + seen;
+        item.message = "certificate valid until " + not_after_text;
         break;
     }
+    item.message += seen;
     items.push_back(std::move(item));
   }
   return items;

@@ -29,7 +29,8 @@ std::vector<Item> credentials(const Scope& scope) {
     const auto policy = util::format_duration(*every);
     switch (item.state) {
       case State::overdue:
-        item.message = "rotation overdue: last rotated " + rotated + ", policy " + policy;
+        item.message = "rotation overdue: last rotated " + rotated;
+        item.message += ", policy " + policy;
         break;
       case State::due:
         item.message =
