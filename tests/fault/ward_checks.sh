@@ -14,6 +14,12 @@
 #   ward_checks.sh keys-rewrapped
 #       `ward key rewrap` completes, and afterwards `ward key status --json` shows no object
 #       on a key version other than the current one.
+#   ward_checks.sh audit-kept FILE
+#       FILE is `ward audit log --json` of the template: every event in it is still in the
+#       trail, unchanged and at the same sequence number (no audited action lost or altered).
+#   ward_checks.sh restores SNAPSHOT-PREFIX DIR
+#       `ward backup restore` of the newest snapshot whose id starts with SNAPSHOT-PREFIX (or
+#       "latest") reproduces DIR byte for byte.
 #
 # The store, key and namespace come from the environment (WARD_STORE, WARD_KEY_FILE, ...) and
 # the binary from $WARD (set by tests/integration/lib.bash), else `ward` on PATH.
@@ -109,6 +115,30 @@ stale = [(v["version"], v["objects"]) for v in s["kek_versions"]
 if stale:
     sys.exit("objects still on old key versions (version, count): %s" % stale)
 ' <<<"$status" || fail "key rewrap left objects on an old key version"
+    ;;
+  audit-kept)
+    file=$1
+    now=$("$WARD" audit log --json) || fail "ward audit log --json exited $?"
+    python3 -c '
+import json, sys
+def events(doc):
+    return {e["seq"]: (e["time"], e["action"], e.get("target", ""), e["outcome"]) for e in doc["events"]}
+before = events(json.load(open(sys.argv[1])))
+after = events(json.loads(sys.argv[2]))
+lost = [s for s in before if s not in after]
+changed = [s for s in before if s in after and after[s] != before[s]]
+if lost or changed:
+    sys.exit("audit events lost: %s; changed: %s" % (lost[:20], changed[:20]))
+' "$file" "$now" || fail "the audit trail lost or changed events it had before the kill"
+    ;;
+  restores)
+    prefix=$1 dir=$2
+    out=${TMPDIR:-/tmp}/ward_checks.restore.$$
+    rm -rf "$out"
+    "$WARD" backup restore "$prefix" --to "$out" >/dev/null 2>&1 || fail "ward backup restore $prefix exited $?"
+    diff -r "$dir" "$out/${dir#/}" >/dev/null 2>&1 || diff -r "$dir" "$out" >/dev/null ||
+      { rm -rf "$out"; fail "restore of $prefix differs from $dir"; }
+    rm -rf "$out"
     ;;
   *)
     fail "unknown check $cmd"
