@@ -60,6 +60,20 @@ ssize_t send_without_sigpipe(libssh2_socket_t fd, const void* buffer, size_t len
   return rc;
 }
 
+// Hands what libssh2 reads during the handshake to SessionOptions::on_handshake_bytes; the
+// session's abstract pointer is the tap while the handshake runs, null otherwise.
+using HandshakeTap = std::function<void(std::span<const std::uint8_t>)>;
+ssize_t receive_with_tap(libssh2_socket_t fd, void* buffer, size_t length, int flags,
+                         void** abstract) {
+  const auto rc = ::recv(fd, buffer, length, flags);
+  if (rc < 0) return -errno;
+  if (rc > 0 && abstract != nullptr && *abstract != nullptr) {
+    (*static_cast<const HandshakeTap*>(*abstract))(
+        std::span(static_cast<const std::uint8_t*>(buffer), static_cast<std::size_t>(rc)));
+  }
+  return rc;
+}
+
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::string item;
@@ -323,9 +337,14 @@ void Session::handshake(const std::vector<std::string>& preferred_key_types) {
   prefer(LIBSSH2_METHOD_MAC_CS, m_options.macs);
   prefer(LIBSSH2_METHOD_MAC_SC, m_options.macs);
 
-  if (const int rc = libssh2_session_handshake(m_session, m_socket); rc != 0) {
-    fail_with(rc, "SSH handshake with " + m_endpoint.display());
+  if (m_options.on_handshake_bytes) {
+    *libssh2_session_abstract(m_session) = &m_options.on_handshake_bytes;
+    libssh2_session_callback_set(m_session, LIBSSH2_CALLBACK_RECV,
+                                 reinterpret_cast<void*>(&receive_with_tap));
   }
+  const int handshaken = libssh2_session_handshake(m_session, m_socket);
+  *libssh2_session_abstract(m_session) = nullptr;  // the tap sees the handshake only
+  if (handshaken != 0) fail_with(handshaken, "SSH handshake with " + m_endpoint.display());
   std::size_t length = 0;
   int type = 0;
   const char* key = libssh2_session_hostkey(m_session, &length, &type);

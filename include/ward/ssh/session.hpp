@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -44,6 +45,11 @@ struct SessionOptions {
   std::string kex_algorithms;
   std::string ciphers;
   std::string macs;
+  // Called with the bytes received during the handshake, in order, as they arrive: the server's
+  // identification line(s) and its KEXINIT among them. Lets `check ssh` judge what the server
+  // offers from the same connection it logs in on, instead of opening a second one. Also called
+  // when the handshake then fails (no algorithm in common), never after it completed.
+  std::function<void(std::span<const std::uint8_t>)> on_handshake_bytes;
 };
 
 // How to authenticate. Methods are tried in this order: private key from memory, key file,
