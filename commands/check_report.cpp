@@ -43,6 +43,53 @@ bool store_present(Context& ctx) {
   }
 }
 
+nlohmann::json finding_ids(const check::Probe& probe) {
+  nlohmann::json ids = nlohmann::json::array();
+  for (const auto& finding : probe.findings) ids.push_back(finding.id);
+  return ids;
+}
+
+// Stores the results for reports, then writes one audit event for the run: a run over many
+// targets (check all) is one action, and one event with every target's outcome keeps it to one
+// store sync and one audit append instead of two per target.
+void record_checks(Context& ctx, const std::string& action, const std::vector<check::Probe>& probes,
+                   check::Severity threshold) {
+  const auto stored = check::ResultStore(ctx.ns()).save_all(probes);
+  std::size_t failing = 0;
+  for (const auto& probe : probes) failing += check::fails(probe, threshold) ? 1 : 0;
+  const int code = failing > 0 ? static_cast<int>(ErrorCode::findings) : 0;
+  if (probes.size() == 1) {
+    const auto& probe = probes.front();
+    nlohmann::json details{{"kind", probe.kind},
+                           {"status", check::to_string(probe.status)},
+                           {"duration_ms", probe.duration.count()},
+                           {"findings", finding_ids(probe)},
+                           {"stored", stored.front()}};
+    ctx.record(action, probe.target, "", std::string(check::to_string(probe.status)), code,
+               details);
+    return;
+  }
+  nlohmann::json results = nlohmann::json::array();
+  nlohmann::json by_status = {{"pass", 0}, {"warn", 0}, {"fail", 0}, {"error", 0}};
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const auto& probe = probes[i];
+    const auto status = std::string(check::to_string(probe.status));
+    by_status[status] = by_status[status].get<int>() + 1;
+    results.push_back({{"target", probe.target},
+                       {"kind", probe.kind},
+                       {"status", status},
+                       {"duration_ms", probe.duration.count()},
+                       {"findings", finding_ids(probe)},
+                       {"stored", stored[i]}});
+  }
+  nlohmann::json details{{"targets", probes.size()},
+                         {"failing", failing},
+                         {"by_status", std::move(by_status)},
+                         {"results", std::move(results)}};
+  ctx.record(action, std::to_string(probes.size()) + " targets", "", failing > 0 ? "fail" : "pass",
+             code, details);
+}
+
 }  // namespace
 
 void add_check_report_options(CLI::App* command, CheckReportOptions& options) {
@@ -152,21 +199,9 @@ void run_checks(Context& ctx, const std::string& action, const std::string& sche
 
   std::vector<std::string> failing;
   for (const auto& probe : probes) {
-    const bool bad = check::fails(probe, threshold);
-    if (bad) failing.push_back(probe.target);
-    if (!audit) continue;
-    // Kept for reports and `check all` before the event that says so is written.
-    const auto stored = check::ResultStore(ctx.ns()).save(probe);
-    nlohmann::json details{{"kind", probe.kind},
-                           {"status", check::to_string(probe.status)},
-                           {"duration_ms", probe.duration.count()}};
-    nlohmann::json ids = nlohmann::json::array();
-    for (const auto& finding : probe.findings) ids.push_back(finding.id);
-    details["findings"] = std::move(ids);
-    details["stored"] = stored;
-    ctx.record(action, probe.target, "", std::string(check::to_string(probe.status)),
-               bad ? static_cast<int>(ErrorCode::findings) : 0, details);
+    if (check::fails(probe, threshold)) failing.push_back(probe.target);
   }
+  if (audit && !probes.empty()) record_checks(ctx, action, probes, threshold);
   if (!failing.empty()) {
     std::string names;
     for (const auto& name : failing) names += (names.empty() ? "" : ", ") + name;

@@ -33,30 +33,49 @@ std::string ResultStore::target_prefix(std::string_view kind, std::string_view t
          m_ns.object_id(std::string(kind) + ":" + std::string(target)) + "/";
 }
 
-std::string ResultStore::save(const Probe& probe) {
-  const auto prefix = target_prefix(probe.kind, probe.target);
-  const auto when = probe.checked_at.empty() ? util::format_time(util::now()) : probe.checked_at;
-  auto logical = prefix + compact_time(when) + "-" + crypto::hex_encode(crypto::random_bytes(6));
-  const auto text = to_json(probe).dump();
-  const auto sealed =
-      m_ns.seal(ObjectType::check_result, logical,
-                std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-  if (!m_ns.store().put_if_absent(keyring::generation_name(logical, 1), sealed)) {
+std::string ResultStore::save(const Probe& probe) { return save_all({probe}).front(); }
+
+std::vector<std::string> ResultStore::save_all(const std::vector<Probe>& probes) {
+  std::vector<std::string> logicals;
+  std::vector<store::ObjectStore::PutRequest> requests;
+  logicals.reserve(probes.size());
+  requests.reserve(probes.size());
+  const auto now = util::format_time(util::now());
+  for (const auto& probe : probes) {
+    const auto when = probe.checked_at.empty() ? now : probe.checked_at;
+    auto logical = target_prefix(probe.kind, probe.target) + compact_time(when) + "-" +
+                   crypto::hex_encode(crypto::random_bytes(6));
+    const auto text = to_json(probe).dump();
+    requests.push_back(
+        {keyring::generation_name(logical, 1),
+         m_ns.seal(ObjectType::check_result, logical,
+                   std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()))});
+    logicals.push_back(std::move(logical));
+  }
+  const auto written = m_ns.store().put_batch(requests);
+  if (std::find(written.begin(), written.end(), false) != written.end()) {
     fail(ErrorCode::conflict, "a check result with the same name exists already", "retry");
   }
-  // Keep the newest results of this target only.
-  const auto stored = keyring::group_generations(m_ns.store().list(prefix));
-  if (stored.size() > k_kept_results) {
-    std::vector<std::string> doomed;
-    std::size_t excess = stored.size() - k_kept_results;
-    for (const auto& [name, generations] : stored) {  // oldest first: names sort by time
-      if (excess == 0) break;
-      --excess;
-      for (const auto g : generations) doomed.push_back(keyring::generation_name(name, g));
-    }
-    m_ns.store().remove_batch(doomed);
+  prune(m_ns.store().list(probes.size() == 1 ? target_prefix(probes[0].kind, probes[0].target)
+                                             : "checks/" + m_ns.id() + "/"));
+  return logicals;
+}
+
+void ResultStore::prune(const std::vector<std::string>& names) {
+  // Names sort by time within a target's directory: the first ones are the oldest.
+  std::map<std::string, std::vector<std::pair<std::string, std::vector<std::uint32_t>>>> by_target;
+  for (auto& [name, generations] : keyring::group_generations(names)) {
+    by_target[name.substr(0, name.rfind('/'))].emplace_back(name, generations);
   }
-  return logical;
+  std::vector<std::string> doomed;
+  for (const auto& [dir, stored] : by_target) {
+    if (stored.size() <= k_kept_results) continue;
+    for (std::size_t i = 0; i < stored.size() - k_kept_results; ++i) {
+      for (const auto g : stored[i].second)
+        doomed.push_back(keyring::generation_name(stored[i].first, g));
+    }
+  }
+  if (!doomed.empty()) m_ns.store().remove_batch(doomed);
 }
 
 Probe ResultStore::load(const std::string& logical, std::uint32_t generation) {

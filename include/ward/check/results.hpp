@@ -28,6 +28,10 @@ class ResultStore {
   // Writes the result; removes the oldest ones beyond k_kept_results for its target. Returns
   // the logical path written.
   std::string save(const Probe& probe);
+  // Writes many results with one durability barrier and one listing for the pruning (a
+  // `check all` over hundreds of sources must not sync and list once per source). Returns the
+  // logical paths written, in the order of `probes`.
+  std::vector<std::string> save_all(const std::vector<Probe>& probes);
   // The newest result for a target, if any.
   std::optional<Probe> latest(std::string_view kind, std::string_view target);
   // The newest result of every target, for reports.
@@ -35,6 +39,8 @@ class ResultStore {
 
  private:
   [[nodiscard]] std::string target_prefix(std::string_view kind, std::string_view target) const;
+  // Removes the oldest results beyond k_kept_results of every target directory in `names`.
+  void prune(const std::vector<std::string>& names);
   Probe load(const std::string& logical, std::uint32_t generation);
 
   keyring::Namespace& m_ns;
