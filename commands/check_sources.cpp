@@ -135,15 +135,7 @@ void register_check_sources(CLI::App& app, Context& ctx) {
     options.timeout = timeout_from(ssh_command->timeout);
     if (!ssh_command->cred.empty()) {
       vault::Vault vault(ctx.ns());
-      const auto credential = vault.read(ssh_command->cred);
-      ssh::Credentials login;
-      login.user = check::field_or(credential, "user");
-      login.use_agent = false;
-      if (const auto key = credential.secrets.find("private_key"); key != credential.secrets.end())
-        login.private_key = key->second.clone();
-      if (const auto pw = credential.secrets.find("password"); pw != credential.secrets.end())
-        login.password = pw->second.clone();
-      options.credentials = std::move(login);
+      options.credentials = check::ssh_login(vault.read(ssh_command->cred));
     }
     run_checks(ctx, "check.ssh", "ward.check.ssh/v1", ssh_command->report,
                [&] { return std::vector<check::Probe>{check::check_ssh(options)}; });
@@ -188,7 +180,8 @@ void register_check_sources(CLI::App& app, Context& ctx) {
       "all", "Check every checkable credential of the namespace, concurrently; results are stored");
   all->add_option("--parallel", all_command->parallel, "Checks at a time (default 8)")
       ->check(CLI::Range(1, 256));
-  all->add_option("--type", all_command->type, "Only credentials of this type (postgres, ssh)");
+  all->add_option("--type", all_command->type,
+                  "Only credentials of this type (postgres, ssh, https, api-key)");
   all->add_option("--timeout", all_command->timeout,
                   "Give up on each connection step after this long (default 10s)");
   add_check_report_options(all, all_command->report);

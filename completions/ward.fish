@@ -234,7 +234,7 @@ complete -c ward -n '__ward_using check ssh' -l expect-hostkey -x -d 'Expected h
 complete -c ward -n '__ward_using check ssh' -l cred -x -d 'Also log in with this stored ssh credential'
 complete -c ward -n '__ward_using check ssh' -l user -x -d 'User whose authentication methods to ask for'
 complete -c ward -n '__ward_using check all' -l parallel -x -d 'Checks at a time'
-complete -c ward -n '__ward_using check all' -l type -x -a 'postgres ssh' -d 'Only credentials of this type'
+complete -c ward -n '__ward_using check all' -l type -x -a 'postgres ssh https api-key' -d 'Only credentials of this type'
 complete -c ward -n '__ward_using check tls' -l starttls -x -a 'postgres mysql smtp' -d 'Plaintext opening before TLS'
 complete -c ward -n '__ward_using check tls' -l sni -x -d 'Server name to send and match'
 complete -c ward -n '__ward_using check tls' -l min-version -x -a '1.0 1.1 1.2 1.3' -d 'Lowest acceptable TLS version'

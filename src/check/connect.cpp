@@ -6,6 +6,16 @@
 #include "ward/util/private_file.hpp"
 
 namespace ward::check {
+namespace {
+
+void require_ssh(const vault::CredentialVersion& credential) {
+  if (credential.type != "ssh") {
+    fail(ErrorCode::usage, "credential '" + credential.name + "' is of type " + credential.type +
+                               ", not ssh: it cannot be used to reach a host over SSH");
+  }
+}
+
+}  // namespace
 
 std::string field_or(const vault::CredentialVersion& credential, const std::string& name,
                      const std::string& fallback) {
@@ -25,12 +35,29 @@ std::uint16_t port_field(const vault::CredentialVersion& credential, std::uint16
   return static_cast<std::uint16_t>(value);
 }
 
-std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& credential,
-                                          std::chrono::milliseconds timeout) {
-  if (credential.type != "ssh") {
-    fail(ErrorCode::usage, "credential '" + credential.name + "' is of type " + credential.type +
-                               ", not ssh: it cannot be used to reach a host over SSH");
+ssh::Credentials ssh_login(const vault::CredentialVersion& credential) {
+  require_ssh(credential);
+  ssh::Credentials login;
+  login.user = field_or(credential, "user");
+  if (login.user.empty()) {
+    fail(ErrorCode::usage, "ssh credential '" + credential.name + "' has no user field",
+         "ward cred rotate " + credential.name + " --field user=…");
   }
+  login.use_agent = false;  // the credential's own secret, nothing the operator happens to hold
+  if (const auto key = credential.secrets.find("private_key"); key != credential.secrets.end()) {
+    login.private_key = key->second.clone();
+  }
+  if (const auto password = credential.secrets.find("password");
+      password != credential.secrets.end()) {
+    login.password = password->second.clone();
+  }
+  return login;
+}
+
+std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& credential,
+                                          std::chrono::milliseconds timeout, SshStage* stage) {
+  if (stage != nullptr) *stage = SshStage::connect;
+  require_ssh(credential);
   const auto host = field_or(credential, "host");
   if (host.empty()) {
     fail(ErrorCode::usage, "ssh credential '" + credential.name + "' has no host field",
@@ -59,26 +86,14 @@ std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& creden
   ssh::SessionOptions options;
   options.timeout = timeout;
   auto session = ssh::Session::connect({host, port_field(credential, 22)}, options, policy);
-  ssh::Credentials login;
-  login.user = field_or(credential, "user");
-  if (login.user.empty()) {
-    fail(ErrorCode::usage, "ssh credential '" + credential.name + "' has no user field");
-  }
-  login.use_agent = false;  // the credential's own secret, nothing the operator happens to hold
-  if (const auto key = credential.secrets.find("private_key"); key != credential.secrets.end()) {
-    login.private_key = key->second.clone();
-  }
-  if (const auto password = credential.secrets.find("password");
-      password != credential.secrets.end()) {
-    login.password = password->second.clone();
-  }
-  session->authenticate(login);
+  if (stage != nullptr) *stage = SshStage::login;
+  session->authenticate(ssh_login(credential));
   return session;
 }
 
 Route route_to(const vault::CredentialVersion& credential, const std::string& host,
                std::uint16_t port, const CredentialLookup& lookup,
-               std::chrono::milliseconds timeout) {
+               std::chrono::milliseconds timeout, SshStage* stage) {
   Route route;
   const auto bastion_name = field_or(credential, "bastion");
   if (bastion_name.empty()) {
@@ -88,11 +103,30 @@ Route route_to(const vault::CredentialVersion& credential, const std::string& ho
   }
   const auto bastion = lookup(bastion_name);
   route.via = bastion_name;
-  route.forwarder = std::make_unique<ssh::Forwarder>(connect_ssh(bastion, timeout), host, port);
+  route.forwarder =
+      std::make_unique<ssh::Forwarder>(connect_ssh(bastion, timeout, stage), host, port);
   route.forwarder->start();
   route.host = "127.0.0.1";
   route.port = route.forwarder->port();
   return route;
+}
+
+std::optional<Route> probe_route(const vault::CredentialVersion& credential,
+                                 const std::string& host, std::uint16_t port,
+                                 const CredentialLookup& lookup, std::chrono::milliseconds timeout,
+                                 Probe& probe) {
+  auto stage = SshStage::connect;
+  try {
+    auto route = route_to(credential, host, port, lookup, timeout, &stage);
+    if (!route.via.empty()) probe.facts["via"] = route.via;
+    return route;
+  } catch (const Error& e) {
+    const bool login = stage == SshStage::login && e.code() == ErrorCode::auth;
+    probe.set_error(
+        login ? "source.bastion.auth" : "source.bastion",
+        "cannot reach the bastion '" + field_or(credential, "bastion") + "': " + e.what());
+    return std::nullopt;
+  }
 }
 
 }  // namespace ward::check

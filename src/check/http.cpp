@@ -1,11 +1,13 @@
 #include "ward/check/http.hpp"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <regex>
 
@@ -16,6 +18,7 @@ namespace ward::check {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using Response = HttpResponse;
 
 struct CurlFree {
   void operator()(CURL* p) const { curl_easy_cleanup(p); }
@@ -24,18 +27,10 @@ struct CurlFree {
 // Sent when browsers are told to remember HTTPS for less than half a year.
 constexpr long k_hsts_min_age = 15552000;
 
-struct Response {
-  CURLcode code = CURLE_OK;
-  std::string error;
-  long status = 0;
-  std::string redirect;  // Location resolved against the URL
-  std::string hsts;      // Strict-Transport-Security value (last one wins)
-  std::string tls_version;
-  std::string cipher;
-  int cert_days_left = 0;
-  bool have_cert = false;
-  std::string cert_not_after;
-  CURL* handle = nullptr;  // for the header callback
+// What the header callback needs while the transfer runs.
+struct Transfer {
+  HttpResponse& response;
+  CURL* handle;
 };
 
 std::string lower(std::string s) {
@@ -53,7 +48,8 @@ std::string trim(const std::string& s) {
 // Runs during the transfer, while the TLS session is alive: the protocol and certificate are
 // read here.
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto& response = *static_cast<Response*>(user);
+  auto& transfer = *static_cast<Transfer*>(user);
+  auto& response = transfer.response;
   const std::string line(data, size * count);
   const auto colon = line.find(':');
   if (colon != std::string::npos && lower(line.substr(0, colon)) == "strict-transport-security") {
@@ -61,7 +57,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   }
   if (response.tls_version.empty()) {
     curl_tlssessioninfo* info = nullptr;
-    if (curl_easy_getinfo(response.handle, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK &&
+    if (curl_easy_getinfo(transfer.handle, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK &&
         info != nullptr && info->backend == CURLSSLBACKEND_OPENSSL && info->internals != nullptr) {
       auto* ssl = static_cast<SSL*>(info->internals);
       response.tls_version = SSL_get_version(ssl);
@@ -88,51 +84,30 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
-Response fetch(const std::string& url, const HttpOptions& options, bool verify) {
-  Response response;
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
-  if (!curl) fail(ErrorCode::internal, "cannot create an HTTP client");
-  response.handle = curl.get();
-  char error[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(options.timeout.count()));
-  curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "ward-check/" WARD_VERSION);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &response);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
-  curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-  if (!options.ca_file.empty())
-    curl_easy_setopt(curl.get(), CURLOPT_CAINFO, options.ca_file.c_str());
-  response.code = curl_easy_perform(curl.get());
-  response.error = error[0] != '\0' ? error : curl_easy_strerror(response.code);
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &response.status);
-  char* location = nullptr;
-  if (curl_easy_getinfo(curl.get(), CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
-      location != nullptr) {
-    response.redirect = location;
+struct SlistFree {
+  void operator()(curl_slist* list) const {
+    // The secret header's copy lives in the list: zero it before libcurl frees it.
+    for (auto* item = list; item != nullptr; item = item->next)
+      OPENSSL_cleanse(item->data, std::strlen(item->data));
+    curl_slist_free_all(list);
   }
-  response.handle = nullptr;
-  return response;
+};
+
+Response fetch(const std::string& url, const HttpOptions& options, bool verify) {
+  HttpRequest request;
+  request.url = url;
+  request.ca_file = options.ca_file;
+  request.verify = verify;
+  request.timeout = options.timeout;
+  return http_get(request);
 }
 
-std::string error_id(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-      return "http.connect.unresolved";
-    case CURLE_COULDNT_CONNECT:
-      return "http.connect.refused";
-    case CURLE_OPERATION_TIMEDOUT:
-      return "http.connect.timeout";
-    default:
-      return "http.connect.failed";
-  }
+std::string error_id(const Response& response) {
+  const auto failure = response.connect_failure();
+  if (failure == "unresolved") return "http.connect.unresolved";
+  if (failure == "refused") return "http.connect.refused";
+  if (failure == "timeout") return "http.connect.timeout";
+  return "http.connect.failed";
 }
 
 long hsts_max_age(const std::string& value) {
@@ -148,9 +123,8 @@ long hsts_max_age(const std::string& value) {
 
 void check_https(Probe& probe, const std::string& url, const HttpOptions& options) {
   auto response = fetch(url, options, /*verify=*/true);
-  if (response.code == CURLE_PEER_FAILED_VERIFICATION ||
-      response.code == CURLE_SSL_CACERT_BADFILE) {
-    if (response.code == CURLE_SSL_CACERT_BADFILE) {
+  if (response.untrusted() || response.bad_ca_file()) {
+    if (response.bad_ca_file()) {
       fail(ErrorCode::usage, "cannot read CA certificates from " + options.ca_file,
            "--ca takes a PEM file of trusted certificates");
     }
@@ -160,12 +134,13 @@ void check_https(Probe& probe, const std::string& url, const HttpOptions& option
     // Go on without verification to judge what the server sends.
     response = fetch(url, options, /*verify=*/false);
   }
-  if (response.code != CURLE_OK) {
-    const bool tls = response.code == CURLE_SSL_CONNECT_ERROR;
-    probe.set_error(tls ? "http.tls.handshake_failed" : error_id(response.code),
-                    "cannot fetch " + url + ": " + response.error +
-                        (tls ? " (`ward check tls` shows which versions and suites it accepts)" : ""),
-                    {{"url", url}});
+  if (!response.ok()) {
+    const bool tls = response.tls_failed();
+    probe.set_error(
+        tls ? "http.tls.handshake_failed" : error_id(response),
+        "cannot fetch " + url + ": " + response.error +
+            (tls ? " (`ward check tls` shows which versions and suites it accepts)" : ""),
+        {{"url", url}});
     return;
   }
   probe.facts["https_url"] = url;
@@ -224,9 +199,8 @@ Probe check_http(const HttpOptions& options) {
   std::string https_url = options.url;
   if (scheme == "http") {
     const auto response = fetch(options.url, options, /*verify=*/true);
-    if (response.code != CURLE_OK) {
-      probe.set_error(error_id(response.code),
-                      "cannot fetch " + options.url + ": " + response.error,
+    if (!response.ok()) {
+      probe.set_error(error_id(response), "cannot fetch " + options.url + ": " + response.error,
                       {{"url", options.url}});
       return finish();
     }
@@ -244,6 +218,103 @@ Probe check_http(const HttpOptions& options) {
   }
   check_https(probe, https_url, options);
   return finish();
+}
+
+bool HttpResponse::untrusted() const { return curl_code == CURLE_PEER_FAILED_VERIFICATION; }
+
+bool HttpResponse::tls_failed() const { return curl_code == CURLE_SSL_CONNECT_ERROR; }
+
+bool HttpResponse::bad_ca_file() const { return curl_code == CURLE_SSL_CACERT_BADFILE; }
+
+std::string HttpResponse::connect_failure() const {
+  switch (curl_code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "unresolved";
+    case CURLE_COULDNT_CONNECT:
+      return "refused";
+    case CURLE_OPERATION_TIMEDOUT:
+      return "timeout";
+    default:
+      return "failed";
+  }
+}
+
+HttpResponse http_get(const HttpRequest& request) {
+  HttpResponse response;
+  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  if (!curl) fail(ErrorCode::internal, "cannot create an HTTP client");
+  Transfer transfer{response, curl.get()};
+  char error[CURL_ERROR_SIZE] = {};
+  const auto timeout = static_cast<long>(request.timeout.count());
+  curl_easy_setopt(curl.get(), CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, timeout);
+  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, timeout);
+  curl_easy_setopt(curl.get(), CURLOPT_USERAGENT, "ward-check/" WARD_VERSION);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYPEER, request.verify ? 1L : 0L);
+  curl_easy_setopt(curl.get(), CURLOPT_SSL_VERIFYHOST, request.verify ? 2L : 0L);
+  if (!request.ca_file.empty())
+    curl_easy_setopt(curl.get(), CURLOPT_CAINFO, request.ca_file.c_str());
+  std::unique_ptr<curl_slist, SlistFree> connect_to;
+  if (!request.connect_host.empty()) {
+    // "::ADDR:PORT": every host and port of the URL goes to the forward instead.
+    const auto entry = "::" + request.connect_host + ":" + std::to_string(request.connect_port);
+    connect_to.reset(curl_slist_append(nullptr, entry.c_str()));
+    curl_easy_setopt(curl.get(), CURLOPT_CONNECT_TO, connect_to.get());
+  }
+  std::unique_ptr<curl_slist, SlistFree> headers;
+  if (request.secret_header) {
+    // curl_slist_append copies the string; build it in secret memory, NUL-terminated.
+    auto line = request.secret_header->clone();
+    line.append(std::string_view("\0", 1));
+    headers.reset(curl_slist_append(nullptr, reinterpret_cast<const char*>(line.data())));
+    if (!headers) fail(ErrorCode::internal, "out of memory for an HTTP header");
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  }
+  response.curl_code = curl_easy_perform(curl.get());
+  response.error =
+      error[0] != '\0' ? error : curl_easy_strerror(static_cast<CURLcode>(response.curl_code));
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &response.status);
+  char* location = nullptr;
+  if (curl_easy_getinfo(curl.get(), CURLINFO_REDIRECT_URL, &location) == CURLE_OK &&
+      location != nullptr) {
+    response.redirect = location;
+  }
+  return response;
+}
+
+std::optional<UrlParts> parse_url(const std::string& url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(), curl_url_cleanup);
+  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    return std::nullopt;
+  const auto part = [&](CURLUPart which, unsigned flags) -> std::optional<std::string> {
+    char* text = nullptr;
+    if (curl_url_get(handle.get(), which, &text, flags) != CURLUE_OK) return std::nullopt;
+    std::string value = text;
+    curl_free(text);
+    return value;
+  };
+  const auto scheme = part(CURLUPART_SCHEME, 0);
+  auto host = part(CURLUPART_HOST, 0);
+  const auto port = part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  if (!scheme || !host || !port || host->empty()) return std::nullopt;
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    host = host->substr(1, host->size() - 2);
+  UrlParts parts{lower(*scheme), *host, 0};
+  try {
+    const auto number = std::stoul(*port);
+    if (number == 0 || number > 65535) return std::nullopt;
+    parts.port = static_cast<std::uint16_t>(number);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  return parts;
 }
 
 }  // namespace ward::check

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "source_http.hpp"
 #include "ward/check/ssh.hpp"
 #include "ward/error.hpp"
 #include "ward/util/duration.hpp"
@@ -52,16 +53,9 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
   probe.facts["endpoint"] = host + ":" + std::to_string(port);
   probe.facts["sslmode"] = sslmode;
 
-  Route route;
-  try {
-    route = route_to(credential, host, port, lookup, options.timeout);
-  } catch (const Error& e) {
-    probe.set_error(
-        e.code() == ErrorCode::auth ? "source.bastion.auth" : "source.bastion",
-        "cannot reach the bastion '" + field_or(credential, "bastion") + "': " + e.what());
-    return;
-  }
-  if (!route.via.empty()) probe.facts["via"] = route.via;
+  auto opened = probe_route(credential, host, port, lookup, options.timeout, probe);
+  if (!opened) return;
+  auto& route = *opened;
 
   std::optional<util::PrivateFile> root_cert;
   auto sslrootcert = field_or(credential, "sslrootcert");
@@ -110,10 +104,14 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
     if (contains(error, "password authentication failed") || contains(error, "no password")) {
       probe.add("source.auth.failed", Severity::high,
                 "PostgreSQL refused the stored password for " + user + ": " + error);
-    } else if (contains(error, "certificate") || contains(error, "SSL error") ||
-               contains(error, "does not match host name")) {
+    } else if (contains(error, "certificate") || contains(error, "does not match host name")) {
       probe.add("source.tls.cert_invalid", Severity::high,
                 "the server's certificate does not verify: " + error, {{"sslmode", sslmode}});
+    } else if (contains(error, "SSL error") || contains(error, "SSL SYSCALL")) {
+      // libpq refuses TLS below 1.2 (ssl_min_protocol_version), so a legacy-only server
+      // lands here too.
+      probe.add("source.tls.failed", Severity::high, "no TLS session with the server: " + error,
+                {{"sslmode", sslmode}});
     } else if (contains(error, "no encryption") || contains(error, "SSL off") ||
                contains(error, "server does not support SSL")) {
       probe.add("source.tls.unavailable", Severity::high,
@@ -140,12 +138,6 @@ void check_postgres(const vault::CredentialVersion& credential, const Credential
     const char* cipher = PQsslAttribute(conn.get(), "cipher");
     probe.facts["protocol"] = protocol != nullptr ? protocol : "";
     probe.facts["cipher"] = cipher != nullptr ? cipher : "";
-    const std::string version = protocol != nullptr ? protocol : "";
-    if (version == "TLSv1" || version == "TLSv1.1" || version == "SSLv3") {
-      probe.add("source.tls.legacy", Severity::high,
-                "the session uses " + version + "; require TLS 1.2 or newer",
-                {{"protocol", version}});
-    }
     if (sslmode != "verify-full" && sslmode != "verify-ca") {
       probe.add("source.tls.unverified", Severity::medium,
                 "sslmode=" + sslmode +
@@ -178,14 +170,7 @@ void check_ssh_source(const vault::CredentialVersion& credential, const SourceCh
       ssh_options.known_hosts = known;
     }
   }
-  ssh::Credentials login;
-  login.user = field_or(credential, "user");
-  login.use_agent = false;
-  if (const auto key = credential.secrets.find("private_key"); key != credential.secrets.end())
-    login.private_key = key->second.clone();
-  if (const auto pw = credential.secrets.find("password"); pw != credential.secrets.end())
-    login.password = pw->second.clone();
-  ssh_options.credentials = std::move(login);
+  ssh_options.credentials = ssh_login(credential);
   probe = check_ssh(ssh_options);
   probe.kind = "source";
   probe.facts["endpoint"] = probe.target;
@@ -195,7 +180,9 @@ void check_ssh_source(const vault::CredentialVersion& credential, const SourceCh
 
 }  // namespace
 
-bool checkable_type(const std::string& type) { return type == "postgres" || type == "ssh"; }
+bool checkable_type(const std::string& type) {
+  return type == "postgres" || type == "ssh" || type == "https" || type == "api-key";
+}
 
 Probe check_source(const vault::CredentialVersion& credential, const CredentialLookup& lookup,
                    const SourceCheckOptions& options) {
@@ -209,10 +196,12 @@ Probe check_source(const vault::CredentialVersion& credential, const CredentialL
       check_postgres(credential, lookup, options, probe);
     } else if (credential.type == "ssh") {
       check_ssh_source(credential, options, probe);
+    } else if (credential.type == "https" || credential.type == "api-key") {
+      detail::check_http_source(credential, lookup, options, probe);
     } else {
-      probe.set_error("source.unsupported", "ward cannot check credentials of type " +
-                                                credential.type +
-                                                " end to end (it checks postgres and ssh)");
+      probe.set_error("source.unsupported",
+                      "ward cannot check credentials of type " + credential.type +
+                          " end to end (it checks postgres, ssh, https and api-key)");
     }
   } catch (const Error& e) {
     probe.set_error("source.misconfigured", e.what());

@@ -1,7 +1,8 @@
 #include "ward/check/ssh.hpp"
 
 #include <algorithm>
-#include <future>
+#include <span>
+#include <vector>
 
 #include "ward/check/net.hpp"
 #include "ward/check/ssh_algorithms.hpp"
@@ -14,13 +15,69 @@ namespace {
 
 constexpr std::size_t k_max_preamble_lines = 32;  // lines a server may send before its SSH-…
 constexpr std::size_t k_max_line = 255;           // RFC 4253 §4.2
-constexpr std::size_t k_max_read = 64 * 1024;
+constexpr std::size_t k_max_read = std::size_t{64} * 1024;
+constexpr std::size_t k_min_rsa_bits = 2048;
 
 struct RawHello {
   std::optional<ssh_wire::Identification> identification;
   std::optional<ssh_wire::KexInit> kexinit;
   net::Failure failure = net::Failure::none;
   std::string error;
+};
+
+// What a server sends first, parsed as it arrives: its identification line (after up to
+// k_max_preamble_lines other lines), then its first binary packet, the KEXINIT. Fed either by
+// libssh2's handshake (SessionOptions::on_handshake_bytes) or by read_server_hello's socket.
+class HelloParser {
+ public:
+  // Adds received bytes; true once the hello is complete or can no longer be (error set).
+  bool feed(std::span<const std::uint8_t> bytes) {
+    if (m_done) return true;
+    m_buffer.insert(m_buffer.end(), bytes.begin(), bytes.end());
+    while (!m_hello.identification) {
+      const auto newline = std::find(m_buffer.begin(), m_buffer.end(), '\n');
+      if (newline == m_buffer.end()) {
+        if (m_buffer.size() <= k_max_line) return false;
+        return stop("the server did not send an SSH identification (not an SSH server?)");
+      }
+      std::string line(m_buffer.begin(), newline);
+      m_buffer.erase(m_buffer.begin(), newline + 1);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      m_hello.identification = ssh_wire::parse_identification(line);
+      if (!m_hello.identification && ++m_lines >= k_max_preamble_lines) {
+        return stop("the server did not send an SSH identification (not an SSH server?)");
+      }
+    }
+    try {
+      if (auto packet = ssh_wire::parse_packet(m_buffer)) {
+        m_hello.kexinit = ssh_wire::parse_kexinit(packet->payload);
+        m_done = true;
+        m_buffer.clear();
+        return true;
+      }
+    } catch (const Error& e) {
+      return stop(e.what());
+    }
+    if (m_buffer.size() > k_max_read) {
+      return stop("no KEXINIT in the first " + std::to_string(k_max_read) + " bytes");
+    }
+    return false;
+  }
+  [[nodiscard]] bool complete() const { return m_hello.kexinit.has_value(); }
+  [[nodiscard]] bool has_identification() const { return m_hello.identification.has_value(); }
+  RawHello& hello() { return m_hello; }
+
+ private:
+  bool stop(std::string error) {
+    m_hello.failure = net::Failure::io;
+    m_hello.error = std::move(error);
+    m_done = true;
+    return true;
+  }
+  std::vector<std::uint8_t> m_buffer;
+  std::size_t m_lines = 0;
+  bool m_done = false;
+  RawHello m_hello;
 };
 
 // Reads the server's identification and KEXINIT the way any client sees them first. ward sends
@@ -49,41 +106,19 @@ RawHello read_server_hello(const SshCheckOptions& options) {
     hello.error = "cannot send the SSH identification";
     return hello;
   }
-  for (std::size_t i = 0; i < k_max_preamble_lines && !hello.identification; ++i) {
-    auto line = socket.receive_line(k_max_line, hello.failure);
-    if (!line) {
-      hello.error = "no SSH identification from the server";
-      return hello;
-    }
-    hello.identification = ssh_wire::parse_identification(*line);
-  }
-  if (!hello.identification) {
-    hello.failure = net::Failure::io;
-    hello.error = "the server did not send an SSH identification (not an SSH server?)";
-    return hello;
-  }
-  std::vector<std::uint8_t> buffer;
-  while (buffer.size() < k_max_read) {
-    try {
-      if (auto packet = ssh_wire::parse_packet(buffer)) {
-        hello.kexinit = ssh_wire::parse_kexinit(packet->payload);
-        return hello;
-      }
-    } catch (const Error& e) {
-      hello.failure = net::Failure::io;
-      hello.error = e.what();
-      return hello;
-    }
-    auto chunk = socket.receive(4096, hello.failure);
+  HelloParser parser;
+  net::Failure failure = net::Failure::none;
+  while (true) {
+    auto chunk = socket.receive(4096, failure);
     if (chunk.empty()) {
-      hello.error = "the server closed the connection before its KEXINIT";
+      hello.failure = failure == net::Failure::none ? net::Failure::closed : failure;
+      hello.error = parser.has_identification()
+                        ? "the server closed the connection before its KEXINIT"
+                        : "no SSH identification from the server";
       return hello;
     }
-    buffer.insert(buffer.end(), chunk.begin(), chunk.end());
+    if (parser.feed(chunk)) return std::move(parser.hello());
   }
-  hello.failure = net::Failure::io;
-  hello.error = "no KEXINIT in the first " + std::to_string(k_max_read) + " bytes";
-  return hello;
 }
 
 struct HandshakeResult {
@@ -100,11 +135,16 @@ struct HandshakeResult {
   std::string error;  // the handshake itself failed
 };
 
-HandshakeResult handshake(const SshCheckOptions& options) {
+// The libssh2 handshake, host key check and login, with the server's identification and
+// KEXINIT collected from the same connection into `hello`.
+HandshakeResult handshake(const SshCheckOptions& options, HelloParser& hello) {
   HandshakeResult result;
   try {
     ssh::SessionOptions session_options;
     session_options.timeout = options.timeout;
+    session_options.on_handshake_bytes = [&hello](std::span<const std::uint8_t> bytes) {
+      hello.feed(bytes);
+    };
     std::optional<ssh::KnownHosts> known_hosts;
     if (options.expected_fingerprint.empty() && !options.known_hosts.empty()) {
       known_hosts = ssh::KnownHosts::load(options.known_hosts);
@@ -112,7 +152,10 @@ HandshakeResult handshake(const SshCheckOptions& options) {
       // only because the server preferred another of its keys.
       std::string preferred;
       for (const auto& type : known_hosts->known_types(options.host, options.port)) {
-        const auto algorithms = type == "ssh-rsa" ? std::string("rsa-sha2-512,rsa-sha2-256") : type;
+        // libssh2 1.10 verifies RSA host keys only with ssh-rsa (SHA-1) signatures; the
+        // session layer drops the names it lacks.
+        const auto algorithms =
+            type == "ssh-rsa" ? std::string("rsa-sha2-512,rsa-sha2-256,ssh-rsa") : type;
         preferred += (preferred.empty() ? "" : ",") + algorithms;
       }
       session_options.host_key_algorithms = preferred;
@@ -163,10 +206,12 @@ Probe check_ssh(const SshCheckOptions& options) {
   probe.target = net::Endpoint{options.host, options.port}.text();
   probe.checked_at = util::format_time(util::now());
 
-  auto raw = std::async(std::launch::async, [&] { return read_server_hello(options); });
-  auto shaken = std::async(std::launch::async, [&] { return handshake(options); });
-  const auto hello = raw.get();
-  const auto session = shaken.get();
+  // One connection: libssh2 logs in while the bytes it reads give ward the server's KEXINIT.
+  // Only when that connection yielded none (refused, silent, not SSH) does a plain reader look
+  // again, to tell those failures apart.
+  HelloParser parser;
+  const auto session = handshake(options, parser);
+  const auto hello = parser.complete() ? std::move(parser.hello()) : read_server_hello(options);
   probe.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
 
@@ -194,6 +239,19 @@ Probe check_ssh(const SshCheckOptions& options) {
   const auto& key = *session.host_key;
   probe.facts["host_key"] = {
       {"type", key.type}, {"algorithm", key.algorithm}, {"fingerprint", key.fingerprint}};
+  if (const auto bits = ssh_wire::rsa_modulus_bits(key.blob)) {
+    probe.facts["host_key"]["bits"] = *bits;
+    // NIST SP 800-57 and OpenSSH (RequiredRSASize, ssh-keygen's 3072-bit default) agree that
+    // 1024-bit RSA is breakable; 2048 is the floor, 3072 what a new key should have.
+    if (*bits < k_min_rsa_bits) {
+      probe.add("ssh.hostkey.weak_key", Severity::high,
+                "the RSA host key has " + std::to_string(*bits) + " bits, fewer than " +
+                    std::to_string(k_min_rsa_bits) +
+                    ": replace it (ssh-keygen -t ed25519, or "
+                    "-t rsa -b 3072)",
+                {{"bits", *bits}, {"fingerprint", key.fingerprint}});
+    }
+  }
   probe.facts["negotiated"] = {{"kex", session.negotiated_kex},
                                {"cipher", session.negotiated_cipher},
                                {"mac", session.negotiated_mac}};

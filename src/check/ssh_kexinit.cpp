@@ -170,4 +170,30 @@ std::optional<Identification> parse_identification(std::string_view line) {
   return id;
 }
 
+std::optional<std::size_t> rsa_modulus_bits(std::span<const std::uint8_t> blob) {
+  // Each field is a uint32 length and that many bytes; the mpints are big-endian, with a
+  // leading zero byte when the top bit is set.
+  std::size_t at = 0;
+  const auto field = [&]() -> std::optional<std::span<const std::uint8_t>> {
+    if (blob.size() - at < 4) return std::nullopt;
+    const auto length = read_u32(blob, at);
+    at += 4;
+    if (blob.size() - at < length) return std::nullopt;
+    const auto out = blob.subspan(at, length);
+    at += length;
+    return out;
+  };
+  const auto type = field();
+  if (!type || std::string(type->begin(), type->end()) != "ssh-rsa") return std::nullopt;
+  if (!field()) return std::nullopt;  // e
+  auto modulus = field();
+  if (!modulus) return std::nullopt;
+  auto n = *modulus;
+  while (!n.empty() && n.front() == 0) n = n.subspan(1);
+  if (n.empty()) return std::nullopt;
+  std::size_t bits = (n.size() - 1) * 8;
+  for (auto top = n.front(); top != 0; top = static_cast<std::uint8_t>(top >> 1)) ++bits;
+  return bits;
+}
+
 }  // namespace ward::check::ssh_wire

@@ -37,10 +37,17 @@ check() { # URL EXPECTED_EXIT [ARGS...]
 }
 has() { [[ $IDS == *" $1 "* ]] || fail "expected finding $1 ($CURRENT), got [$IDS]"; }
 none() { [[ $IDS == "  " ]] || fail "expected no findings ($CURRENT), got [$IDS]"; }
+lacks() {
+  local id
+  for id; do [[ $IDS != *" $id "* ]] || fail "unexpected finding $id ($CURRENT), got [$IDS]"; done
+}
 
 CURRENT="https with HSTS"
 check "https://127.0.0.1:${port[hsts]}/" 0 --fail-on info
 none
+lacks http.cert.expiring http.hsts.missing http.hsts.short http.redirect.missing http.tls.untrusted
+lacks http.tls.handshake_failed http.connect.failed http.connect.refused http.connect.timeout
+lacks http.connect.unresolved
 assert_eq "$STATUS" pass
 assert_eq "$(jq -r .schema <<<"$OUT")" ward.check.http/v1
 assert_eq "$(jq -r .facts.protocol <<<"$RESULT")" TLSv1.3

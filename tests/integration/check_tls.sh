@@ -57,7 +57,9 @@ start=$(date +%s%N)
 check good 0 --fail-on low
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "check tls (good server, full probe): ${elapsed_ms} ms"
-((elapsed_ms < 3000)) || fail "a full check of a local server took ${elapsed_ms} ms"
+# Generous for a loaded CI machine: it catches probes run one after another into their
+# timeouts, not a slow scheduler (figures belong in tests/bench/checks.sh).
+((elapsed_ms < 10000)) || fail "a full check of a local server took ${elapsed_ms} ms"
 assert_eq "$STATUS" pass
 assert_eq "$(jq -r .schema <<<"$OUT")" ward.check.tls/v1
 assert_eq "$IDS" " tls.protocol.tls13 "

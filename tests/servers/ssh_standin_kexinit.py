@@ -6,8 +6,12 @@ SSH checks must find: Debian 12's OpenSSH always offers strict key exchange (the
 and cannot offer today's post-quantum names (mlkem768x25519-sha256), so a KEXINIT without
 kex-strict-s-v00@openssh.com, or with names newer than the local OpenSSH, is replayed from here.
 
-Usage: ssh_standin_kexinit.py PORTFILE KEX HOSTKEYS CIPHERS MACS
-Each list is comma-separated. Binds 127.0.0.1 on a free port and writes the port to PORTFILE.
+The same goes for what OpenSSH dropped long ago and so cannot offer at all: the "none" cipher
+and MAC, zlib compression before authentication, protocol 1.99.
+
+Usage: ssh_standin_kexinit.py PORTFILE KEX HOSTKEYS CIPHERS MACS [COMPRESSION [IDENT]]
+Each list is comma-separated; COMPRESSION defaults to "none", IDENT (the identification line
+without CR LF) to an SSH-2.0 stand-in. Binds 127.0.0.1 on a free port and writes the port to PORTFILE.
 """
 import socket
 import struct
@@ -19,9 +23,9 @@ def name_list(text: str) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
-def kexinit(kex: str, hostkeys: str, ciphers: str, macs: str) -> bytes:
+def kexinit(kex: str, hostkeys: str, ciphers: str, macs: str, compression: str) -> bytes:
     payload = bytes([20]) + bytes(16)
-    for item in (kex, hostkeys, ciphers, ciphers, macs, macs, "none", "none", "", ""):
+    for item in (kex, hostkeys, ciphers, ciphers, macs, macs, compression, compression, "", ""):
         payload += name_list(item)
     payload += bytes([0]) + struct.pack(">I", 0)
     padding = 8 - ((len(payload) + 5) % 8)
@@ -32,7 +36,9 @@ def kexinit(kex: str, hostkeys: str, ciphers: str, macs: str) -> bytes:
 
 def main() -> None:
     portfile, kex, hostkeys, ciphers, macs = sys.argv[1:6]
-    packet = kexinit(kex, hostkeys, ciphers, macs)
+    compression = sys.argv[6] if len(sys.argv) > 6 else "none"
+    ident = sys.argv[7] if len(sys.argv) > 7 else "SSH-2.0-StandIn_1.0 replayed KEXINIT"
+    packet = kexinit(kex, hostkeys, ciphers, macs, compression)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -44,7 +50,7 @@ def main() -> None:
     while True:
         conn, _ = listener.accept()
         try:
-            conn.sendall(b"SSH-2.0-StandIn_1.0 replayed KEXINIT\r\n" + packet)
+            conn.sendall(ident.encode() + b"\r\n" + packet)
             conn.settimeout(2)
             while conn.recv(4096):
                 pass

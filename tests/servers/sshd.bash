@@ -8,7 +8,8 @@
 # SFTP subsystem (internal-sftp). Extra arguments are sshd_config lines placed BEFORE the
 # defaults: sshd keeps the first value it reads for a keyword, so they override them
 # (e.g. start_sshd "PasswordAuthentication no" "Ciphers aes128-cbc"); no Match blocks.
-# SSHD_HOST_KEY_TYPES (default "ed25519 ecdsa") chooses the host keys (add rsa for RSA);
+# SSHD_HOST_KEY_TYPES (default "ed25519 ecdsa") chooses the host keys (add rsa for RSA;
+# SSHD_RSA_BITS sets its size, default ssh-keygen's 3072);
 # SSHD_SFTP_SUBSYSTEM (default internal-sftp) the SFTP server command (sshd refuses a second
 # Subsystem line, so it cannot be an extra line).
 # The server is stopped when the test exits. It exports:
@@ -73,7 +74,9 @@ start_sshd() {
 
   local type
   for type in ${SSHD_HOST_KEY_TYPES:-ed25519 ecdsa}; do
-    ssh-keygen -q -t "$type" -N '' -C "ward-test-host-$type" -f "$SSHD_DIR/host_$type" ||
+    local bits=()
+    [[ $type == rsa && -n ${SSHD_RSA_BITS:-} ]] && bits=(-b "$SSHD_RSA_BITS")
+    ssh-keygen -q -t "$type" "${bits[@]}" -N '' -C "ward-test-host-$type" -f "$SSHD_DIR/host_$type" ||
       fail "cannot generate the $type host key"
   done
   SSHD_KEY=$SSHD_DIR/client_ed25519

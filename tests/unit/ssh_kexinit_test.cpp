@@ -1,8 +1,12 @@
 #include "ward/check/ssh_kexinit.hpp"
 
 #include <catch2/catch.hpp>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "test_support.hpp"
+#include "ward/crypto/encoding.hpp"
 
 namespace ws = ward::check::ssh_wire;
 using ward::ErrorCode;
@@ -81,4 +85,59 @@ TEST_CASE("identification lines are split into protocol, software and comments")
   CHECK_FALSE(ws::parse_identification("Welcome to the bastion"));
   CHECK_FALSE(ws::parse_identification("SSH-2.0"));
   CHECK_FALSE(ws::parse_identification("SSH--x"));
+}
+
+namespace {
+
+std::vector<std::uint8_t> ssh_string(std::string_view type, std::vector<std::uint8_t> bytes = {}) {
+  if (!type.empty()) bytes.assign(type.begin(), type.end());
+  std::vector<std::uint8_t> out{
+      static_cast<std::uint8_t>(bytes.size() >> 24), static_cast<std::uint8_t>(bytes.size() >> 16),
+      static_cast<std::uint8_t>(bytes.size() >> 8), static_cast<std::uint8_t>(bytes.size())};
+  out.insert(out.end(), bytes.begin(), bytes.end());
+  return out;
+}
+
+std::vector<std::uint8_t> rsa_blob(std::vector<std::uint8_t> modulus) {
+  auto blob = ssh_string("ssh-rsa");
+  const auto e = ssh_string("", {0x01, 0x00, 0x01});
+  const auto n = ssh_string("", std::move(modulus));
+  blob.insert(blob.end(), e.begin(), e.end());
+  blob.insert(blob.end(), n.begin(), n.end());
+  return blob;
+}
+
+}  // namespace
+
+TEST_CASE("the RSA modulus size is read from a host key blob") {
+  // mpints carry a zero byte before a set top bit: 0x00 0x80… is 2048 bits, 0x01… 2041.
+  std::vector<std::uint8_t> n2048(257, 0xff);
+  n2048[0] = 0x00;
+  n2048[1] = 0x80;
+  CHECK(ws::rsa_modulus_bits(rsa_blob(n2048)) == 2048);
+  std::vector<std::uint8_t> n2041(256, 0xff);
+  n2041[0] = 0x01;
+  CHECK(ws::rsa_modulus_bits(rsa_blob(n2041)) == 2041);
+  // A real 1024-bit key, as ssh-keygen -t rsa -b 1024 wrote it.
+  const auto real = ward::crypto::base64_decode(
+      "AAAAB3NzaC1yc2EAAAADAQABAAAAgQChD1MDa01nvzcv5QYSRJAczk4SvN1UkEHijoWciiefHyA8sg3Yr3wAV4Uo9o+y"
+      "FFCobb3tICNMFsQfnq7U8Vc1xPvCDzLgDql5atH9ZVwa2jbUoT/0lzndb0MWYysoXtxsjbOIMxMqzz9I2itbAWiAM7Gl"
+      "uIQQUZoSOChOOJaZQw==");
+  REQUIRE(real.has_value());
+  CHECK(ws::rsa_modulus_bits(*real) == 1024);
+}
+
+TEST_CASE("blobs of other key types or cut short have no RSA size") {
+  CHECK_FALSE(ws::rsa_modulus_bits(ssh_string("ssh-ed25519", {})).has_value());
+  auto ed = ssh_string("ssh-ed25519");
+  const auto key = ssh_string("", std::vector<std::uint8_t>(32, 7));
+  ed.insert(ed.end(), key.begin(), key.end());
+  CHECK_FALSE(ws::rsa_modulus_bits(ed).has_value());
+  std::vector<std::uint8_t> n(129, 0xff);
+  n[0] = 0;
+  auto blob = rsa_blob(n);
+  for (std::size_t cut = 0; cut < blob.size(); cut += 7) {
+    CHECK_FALSE(ws::rsa_modulus_bits(std::span(blob).first(cut)).has_value());
+  }
+  CHECK_FALSE(ws::rsa_modulus_bits(rsa_blob({0, 0})).has_value());
 }

@@ -52,4 +52,8 @@ struct Identification {
 // may send other lines first).
 std::optional<Identification> parse_identification(std::string_view line);
 
+// The size in bits of an RSA public key's modulus, from its SSH wire blob (string "ssh-rsa",
+// mpint e, mpint n; RFC 4253 §6.6); nullopt for another key type or a malformed blob.
+std::optional<std::size_t> rsa_modulus_bits(std::span<const std::uint8_t> blob);
+
 }  // namespace ward::check::ssh_wire
