@@ -8,6 +8,7 @@
 #   WARD   ward binary (default: build-bench/ward, then build-release/ward, then build/ward)
 #   RUNS   runs per tool and target (default 5)
 #   SOURCES number of stored sources for `check all` (default 200)
+#   AUDIT_ALL=0 skips ssh-audit over the same number of endpoints (the anchor for check all)
 # Not part of CTest: figures depend on the machine and its load.
 set -euo pipefail
 
@@ -83,8 +84,21 @@ for ((i = 0; i < SOURCES; i++)); do
     --field "user=$SSHD_USER" --field "hostkey=$SSHD_HOSTKEY_FP" \
     --secret-field private_key --secret-file "$SSHD_KEY" >/dev/null
 done
+printf '\nload average before check all: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s.%N)
 "$ward" --json check all --parallel 32 --fail-on critical >"$T/all.json" 2>/dev/null || true
 end=$(date +%s.%N)
-printf '\ncheck all: %d sources, --parallel 32: %.2f s (%d authenticated)\n' "$SOURCES" \
-  "$(echo "$end - $start" | bc -l)" "$(jq '[.results[] | select(.facts.authenticated == true)] | length' "$T/all.json")"
+all_s=$(echo "$end - $start" | bc -l)
+printf 'check all: %d sources, --parallel 32: %.2f s (%d authenticated)\n' "$SOURCES" \
+  "$all_s" "$(jq '[.results[] | select(.facts.authenticated == true)] | length' "$T/all.json")"
+# The anchor in the same run: ssh-audit over as many endpoints, 32 at a time (it only reads
+# algorithms and host keys; it does not log in). AUDIT_ALL=0 skips it.
+if [[ ${AUDIT_ALL:-1} != 0 ]]; then
+  start=$(date +%s.%N)
+  seq "$SOURCES" | xargs -P 32 -I{} ssh-audit -p "$SSHD_PORT" 127.0.0.1 >/dev/null 2>&1 || true
+  end=$(date +%s.%N)
+  audit_s=$(echo "$end - $start" | bc -l)
+  printf 'ssh-audit: %d endpoints, 32 at a time: %.2f s; ward/ssh-audit %.3f\n' "$SOURCES" \
+    "$audit_s" "$(echo "$all_s / $audit_s" | bc -l)"
+fi
+printf 'load average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
