@@ -4,12 +4,12 @@
 # subpath; verify and verify --read-data; a tampered pack found by verify (1) and restore (4);
 # key rotate, rewrap and retire with backups present; a planted secret and file name never in
 # the store in plaintext; audit events with counts.
-# backends: file
+# backends: file sftp s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3 cmp diff stat grep
 
 new_store
-STORE=$XDG_DATA_HOME/ward/store
+STORE=$WARD_TEST_STORE_DIR
 SRC=$T/src/data
 CANARY="PLANTED-SECRET-$RANDOM-$RANDOM-backup"
 CANARY_NAME="planted-name-$RANDOM-$RANDOM.txt"
@@ -156,7 +156,7 @@ if grep -rqaF -- "INSERT INTO" "$STORE"; then fail "file content is in the store
 
 cp -a "$STORE" "$T/store-good"
 # One flipped bit in the middle of every pack.
-mapfile -t packs < <(find "$STORE/backups" -path '*/data/*' -type f)
+mapfile -t packs < <(store_object_files "$STORE/backups" | grep /data/)
 ((${#packs[@]} > 0)) || fail "no pack found"
 python3 - "${packs[@]}" <<'PY'
 import sys
@@ -165,28 +165,30 @@ for p in sys.argv[1:]:
     b[len(b) // 2] ^= 0x01
     open(p, 'wb').write(bytes(b))
 PY
+store_objects_rewritten "${packs[@]}"
 expect_exit 1 "$WARD" backup verify --read-data
 assert_contains "$OUT" "failed authentication"
 expect_exit 4 "$WARD" backup restore "$ID1" --to "$T/r7"
 assert_contains "$ERR" "failed authentication"
 rm -rf "$STORE" && cp -a "$T/store-good" "$STORE"
 # A tampered index object: verify 1, restore 4.
-index=$(find "$STORE/backups" -path '*/index/*' -type f | head -1)
+index=$(store_object_files "$STORE/backups" | grep /index/ | head -1)
 printf '\x00' | dd of="$index" bs=1 seek=100 conv=notrunc status=none
+store_objects_rewritten "$index"
 expect_exit 1 "$WARD" backup verify
 expect_exit 4 "$WARD" backup restore "$ID1" --to "$T/r8"
 rm -rf "$STORE" && cp -a "$T/store-good" "$STORE"
 expect_exit 0 "$WARD" backup verify --read-data
 
 # --- key rotation covers backups by rewrapping small objects, never packs -------------------
-packs_before=$(find "$STORE/backups" -path '*/data/*' -type f -printf '%P %s %T@\n' | sort)
+packs_before=$(store_object_files "$STORE/backups" | grep /data/ | xargs stat -c '%n %s %.9Y' | sort)
 expect_exit 0 "$WARD" key rotate
 expect_exit 0 "$WARD" --json key status
 assert_contains "$OUT" '"objects": '
 expect_exit 5 "$WARD" key retire 1
 expect_exit 0 "$WARD" --json key rewrap
 expect_exit 0 "$WARD" key retire 1
-packs_after=$(find "$STORE/backups" -path '*/data/*' -type f -printf '%P %s %T@\n' | sort)
+packs_after=$(store_object_files "$STORE/backups" | grep /data/ | xargs stat -c '%n %s %.9Y' | sort)
 assert_eq "$packs_after" "$packs_before"
 expect_exit 0 "$WARD" backup verify --read-data
 expect_exit 0 "$WARD" backup restore "$ID2" --to "$T/r9"
@@ -208,9 +210,9 @@ expect_exit 0 "$WARD" --ns tenant backup list
 assert_contains "$OUT" "1 snapshot(s)"
 expect_exit 0 "$WARD" backup list
 assert_not_contains "$OUT" "$T/stdin.txt"
-before=$(find "$STORE/backups" -type f | wc -l)
+before=$(store_object_files "$STORE/backups" | wc -l)
 expect_exit 0 "$WARD" ns destroy tenant --yes
-after=$(find "$STORE/backups" -type f | wc -l)
+after=$(store_object_files "$STORE/backups" | wc -l)
 ((after < before)) || fail "ns destroy left the namespace's backup objects ($before -> $after)"
 expect_exit 0 "$WARD" backup verify --read-data
 expect_exit 0 "$WARD" store verify

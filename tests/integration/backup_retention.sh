@@ -3,12 +3,12 @@
 # --keep-weekly 4 keeps exactly the newest snapshot of each of the last 7 days and of each of the
 # last 4 ISO weeks; --dry-run changes nothing; prune removes the data only the forgotten
 # snapshots used, repacks what is partly used, and every kept snapshot still restores.
-# backends: file
+# backends: file sftp s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3 cmp
 
 new_store
-STORE=$XDG_DATA_HOME/ward/store
+STORE=$WARD_TEST_STORE_DIR
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
 
 # 2026-11-01 is a Sunday, 2026-11-30 a Monday. Each day's data is 1 MiB of its own random bytes

@@ -128,10 +128,46 @@ use_backend() {
 # $XDG_DATA_HOME); on another backend tests/servers/<backend>.bash starts its server on loopback
 # (stopped when the test exits) and exports WARD_STORE and the server's own credentials.
 # WARD_TEST_STORE_DIR names the directory on this machine that holds the store's files, for
-# tests that inspect or damage them (file and sftp; a backend without one leaves it empty).
+# tests that inspect or damage them (every backend: on s3 it is where s3rver keeps the bucket's
+# files; list object files with store_object_files, and call store_objects_rewritten after
+# changing one in place).
 new_store() {
   use_backend
   expect_exit 0 "$WARD" init --key-file "$T/master.key"
   [[ -s $T/master.key ]] || fail "ward init did not write the key file $T/master.key"
   export WARD_KEY_FILE=$T/master.key
+}
+
+# store_object_files [DIR...]: the files that hold objects' contents below DIR (default
+# $WARD_TEST_STORE_DIR), one path a line, on every backend: s3rver keeps each object as
+# `<key>._S3rver_object` beside a metadata file and an MD5 file, which are left out, and so are
+# temporary files (`.tmp/`).
+store_object_files() {
+  (($# > 0)) || set -- "$WARD_TEST_STORE_DIR"
+  if [[ $WARD_TEST_BACKEND == s3 ]]; then
+    find "$@" -type f -name '*._S3rver_object'
+  else
+    find "$@" -type f -not -path '*/.tmp/*'
+  fi
+}
+
+# store_objects_rewritten FILE...: after a test changed object files in place (to tamper
+# with them), make the server hold them as if a writer had uploaded those bytes. On s3 that
+# is what someone with write access to the bucket would do: s3rver's MD5 and the digest ward
+# records with each upload (x-amz-meta-ward-sha256, which catches torn writes, not tampering)
+# are brought in line, so ward's own authentication is what must find the change. A no-op on
+# backends that keep plain files.
+store_objects_rewritten() {
+  [[ $WARD_TEST_BACKEND == s3 ]] || return 0
+  python3 - "$@" <<'PY'
+import hashlib, json, os, sys
+for path in sys.argv[1:]:
+    stem = path[: -len("object")]
+    data = open(path, "rb").read()
+    meta_path = stem + "metadata.json"
+    meta = json.load(open(meta_path)) if os.path.exists(meta_path) else {}
+    meta["x-amz-meta-ward-sha256"] = hashlib.sha256(data).hexdigest()
+    json.dump(meta, open(meta_path, "w"))
+    open(path + ".md5", "w").write(hashlib.md5(data).hexdigest())
+PY
 }
