@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
@@ -171,9 +172,12 @@ class SftpStore final : public ObjectStore {
 
   // Runs `op` on a connected SFTP session. A connection lost during an operation that had a
   // working connection is reopened once and the operation retried; every operation here is
-  // idempotent (put_if_absent through its own check).
+  // idempotent (put_if_absent through its own check). One libssh2 session must not be used
+  // from two threads at once (backup restore and verify read packs from several), so every
+  // operation holds the store's lock.
   template <typename Op>
   auto with_retry(const std::string& what, Op&& op) -> decltype(op(std::declval<ssh::Sftp&>())) {
+    const std::lock_guard lock(m_mutex);
     auto& sftp = connection();
     try {
       return op(sftp);
@@ -338,6 +342,7 @@ class SftpStore final : public ObjectStore {
   std::unique_ptr<ssh::Session> m_session;
   std::unique_ptr<ssh::Sftp> m_sftp;
   bool m_fsync = true;
+  std::recursive_mutex m_mutex;  // the session serves one operation at a time
 };
 
 }  // namespace
