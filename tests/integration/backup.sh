@@ -156,7 +156,7 @@ if grep -rqaF -- "INSERT INTO" "$STORE"; then fail "file content is in the store
 
 cp -a "$STORE" "$T/store-good"
 # One flipped bit in the middle of every pack.
-mapfile -t packs < <(store_object_files "$STORE/backups" | grep /data/)
+mapfile -t packs < <(store_object_files "$STORE/backups" | grep -E '/backups/[^/]+/data/')
 ((${#packs[@]} > 0)) || fail "no pack found"
 python3 - "${packs[@]}" <<'PY'
 import sys
@@ -172,7 +172,7 @@ expect_exit 4 "$WARD" backup restore "$ID1" --to "$T/r7"
 assert_contains "$ERR" "failed authentication"
 rm -rf "$STORE" && cp -a "$T/store-good" "$STORE"
 # A tampered index object: verify 1, restore 4.
-index=$(store_object_files "$STORE/backups" | grep /index/ | head -1)
+index=$(store_object_files "$STORE/backups" | grep -E '/backups/[^/]+/index/' | head -1)
 printf '\x00' | dd of="$index" bs=1 seek=100 conv=notrunc status=none
 store_objects_rewritten "$index"
 expect_exit 1 "$WARD" backup verify
@@ -181,14 +181,14 @@ rm -rf "$STORE" && cp -a "$T/store-good" "$STORE"
 expect_exit 0 "$WARD" backup verify --read-data
 
 # --- key rotation covers backups by rewrapping small objects, never packs -------------------
-packs_before=$(store_object_files "$STORE/backups" | grep /data/ | xargs stat -c '%n %s %.9Y' | sort)
+packs_before=$(store_object_files "$STORE/backups" | grep -E '/backups/[^/]+/data/' | xargs stat -c '%n %s %.9Y' | sort)
 expect_exit 0 "$WARD" key rotate
 expect_exit 0 "$WARD" --json key status
 assert_contains "$OUT" '"objects": '
 expect_exit 5 "$WARD" key retire 1
 expect_exit 0 "$WARD" --json key rewrap
 expect_exit 0 "$WARD" key retire 1
-packs_after=$(store_object_files "$STORE/backups" | grep /data/ | xargs stat -c '%n %s %.9Y' | sort)
+packs_after=$(store_object_files "$STORE/backups" | grep -E '/backups/[^/]+/data/' | xargs stat -c '%n %s %.9Y' | sort)
 assert_eq "$packs_after" "$packs_before"
 expect_exit 0 "$WARD" backup verify --read-data
 expect_exit 0 "$WARD" backup restore "$ID2" --to "$T/r9"
