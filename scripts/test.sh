@@ -9,6 +9,16 @@ scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 
+# Hardening (docs/security.md), before the suite so ctest's summary stays the last line: the
+# libFuzzer targets, built with ASan + UBSan in build-sanitize/, each run over its seed corpus
+# and then for 10 s on new inputs. A crash, leak, hang or sanitizer report fails CI.
+hardening_rc=0
+scripts/sanitize.sh --fuzz-only
+tests/fuzz/run.sh --build-dir build-sanitize --time "${WARD_FUZZ_SECONDS:-10}" || hardening_rc=1
+# The lint gate: cppcheck warnings not in scripts/lint-baseline/ fail (clang-tidy runs with
+# `scripts/lint.sh` by hand until its baseline is recorded; see docs/security.md).
+scripts/lint.sh --only cppcheck || hardening_rc=1
+
 log=$(mktemp "${TMPDIR:-/tmp}/ward-ctest.XXXXXX")
 trap 'rm -f "$log"' EXIT
 
@@ -21,6 +31,10 @@ if grep -q "No tests were found" "$log" || grep -qE "tests failed out of 0\b" "$
 fi
 if ! grep -q "tests passed" "$log"; then
   echo "test.sh: error: ctest printed no summary line; refusing to report success" >&2
+  ((rc != 0)) || rc=1
+fi
+if ((hardening_rc != 0)); then
+  echo "test.sh: error: a fuzz target or the lint gate failed (see above)" >&2
   ((rc != 0)) || rc=1
 fi
 exit "$rc"

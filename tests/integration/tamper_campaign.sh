@@ -7,7 +7,8 @@
 # detected by the family's detector with the documented exit code, and no secret printed.
 # tamper.sh holds the hand-written cases (cross-namespace copies, checkpoints kept outside).
 #
-# WARD_TAMPER_LONG=1 flips every bit of many more bytes per object.
+# WARD_TAMPER_LONG=1 flips every bit of many more bytes per object; WARD_TAMPER_ONLY=FAMILY
+# (say "check result") runs one family.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3
 
@@ -53,6 +54,7 @@ printf '%s\n' "$OUT" >"$T/checkpoint.txt"
 
 long=()
 [[ ${WARD_TAMPER_LONG:-0} == 1 ]] && long=(--long)
+[[ -n ${WARD_TAMPER_ONLY:-} ]] && long+=(--only "$WARD_TAMPER_ONLY")
 python3 "$WARD_SOURCE_DIR/tests/tamper/campaign.py" --ward "$WARD" --store "$STORE" \
   --key-file "$WARD_KEY_FILE" --checkpoint "$T/checkpoint.txt" --secret "$sa" --secret "$sb" --workdir "$T" "${long[@]}" ||
   fail "the tamper campaign found undetected or misreported damage (see above)"
