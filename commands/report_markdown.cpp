@@ -1,4 +1,5 @@
 #include <map>
+#include <ranges>
 #include <sstream>
 
 #include "report_format.hpp"
@@ -7,7 +8,7 @@ namespace ward::cli::report_format {
 namespace {
 
 // Table cells cannot hold a pipe or a line break.
-std::string cell(std::string text) {
+std::string cell(const std::string& text) {
   std::string out;
   for (const char c : text) {
     if (c == '|') {
@@ -48,9 +49,9 @@ std::string severity_counts(const report::Report& r) {
   std::map<check::Severity, std::size_t> counts;
   for (const auto& f : r.findings) ++counts[f.severity];
   std::string out;
-  for (auto it = counts.rbegin(); it != counts.rend(); ++it) {
+  for (const auto& [severity, n] : std::views::reverse(counts)) {  // worst first
     if (!out.empty()) out += ", ";
-    out += std::to_string(it->second) + " " + std::string(check::to_string(it->first));
+    out += std::to_string(n) + " " + std::string(check::to_string(severity));
   }
   return out.empty() ? "no findings" : out;
 }

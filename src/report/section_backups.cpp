@@ -7,7 +7,7 @@
 namespace ward::report::detail {
 namespace {
 
-constexpr std::int64_t k_day = 24 * 3600;
+constexpr std::int64_t k_day = std::int64_t{24} * 3600;
 
 std::int64_t day_index(util::TimePoint t) {
   const auto s = t.time_since_epoch().count();
