@@ -46,6 +46,7 @@ VerifyReport verify_repository(Repository& repository, const VerifyOptions& opti
   // Snapshots, their trees, and the chunks they name.
   const auto snapshots = repository.snapshots(&report.problems);
   report.snapshots = snapshots.size();
+  for (const auto& snapshot : snapshots) report.snapshot_ids.push_back(snapshot.id);
   std::unordered_set<ChunkId, ChunkIdHash> missing_reported;
   for (const auto& snapshot : snapshots) {
     std::vector<TreeEntry> tree;
@@ -98,7 +99,10 @@ VerifyReport verify_repository(Repository& repository, const VerifyOptions& opti
         std::vector<std::string> found;
         std::uint64_t blobs = 0;
         std::uint64_t bytes = 0;
-        const auto data = store.get(name);
+        const auto data = [&] {
+          const auto io = repository.io_guard();
+          return store.get(name);
+        }();
         if (!data) {
           found.push_back(name + ": pack is missing");
         } else {

@@ -103,7 +103,11 @@ std::string Namespace::object_id(std::string_view name) const {
 store::ObjectStore& Namespace::store() { return m_keyring.store(); }
 
 std::vector<std::string> Namespace::kek_wrapped_prefixes() const {
-  return {"creds/" + m_id + "/", "backups/" + m_id + "/index/", "backups/" + m_id + "/snapshots/",
+  return {"creds/" + m_id + "/",
+          "backups/" + m_id + "/index/",
+          "backups/" + m_id + "/snapshots/",
+          "backups/" + m_id + "/sources/",
+          "backups/" + m_id + "/verifications/",
           "checks/" + m_id + "/"};
 }
 

@@ -21,8 +21,9 @@ struct VerifyReport {
   std::uint64_t packs_read = 0;
   std::uint64_t blobs_read = 0;
   std::uint64_t bytes_read = 0;
-  std::vector<std::string> problems;  // damage: verify exits 1
-  std::vector<std::string> notes;     // harmless leftovers (packs of an interrupted create)
+  std::vector<std::string> snapshot_ids;  // the snapshots it covered
+  std::vector<std::string> problems;      // damage: verify exits 1
+  std::vector<std::string> notes;         // harmless leftovers (packs of an interrupted create)
 };
 
 // Structure: every index and snapshot object authenticates, every snapshot's tree loads, every
