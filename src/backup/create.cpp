@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <numeric>
 #include <set>
+#include <stop_token>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -59,12 +61,17 @@ std::string username() {
   return std::to_string(::geteuid());
 }
 
+// Uploads in flight: storing a pack waits on the disk (fsync) or the network, not the CPU, so a
+// few at once keep the workers busy while one waits. Each holds one 16 MiB pack.
+constexpr unsigned k_uploaders = 3;
+
 // The pipeline: the caller's thread reads and chunks; workers hash, deduplicate, compress and
-// seal into packs of their own; one uploader stores full packs and their index objects.
+// seal into packs of their own; uploaders store full packs and their index objects.
 class Pipeline {
  public:
-  Pipeline(Repository& repository, unsigned threads)
+  Pipeline(Repository& repository, unsigned threads, util::Progress* progress)
       : m_repository(repository),
+        m_progress(progress),
         m_chunker(repository.chunker_seed().bytes()),
         m_jobs(std::max<std::size_t>(4, 2 * threads)),
         m_uploads(2) {
@@ -72,7 +79,7 @@ class Pipeline {
       for (const auto& blob : pack.index.blobs) m_seen.insert(blob.id);
     }
     m_buffer.resize(4 * m_chunker.params().max_size);
-    m_uploader = std::thread([this] { upload_loop(); });
+    for (unsigned i = 0; i < k_uploaders; ++i) m_uploaders.emplace_back([this] { upload_loop(); });
     for (unsigned i = 0; i < threads; ++i) m_workers.emplace_back([this] { work_loop(); });
   }
 
@@ -111,6 +118,7 @@ class Pipeline {
         if (n == 0) eof = true;
         end += static_cast<std::size_t>(n);
         total += static_cast<std::uint64_t>(n);
+        if (m_progress != nullptr) m_progress->add_bytes(static_cast<std::uint64_t>(n));
       }
       if (end == start) break;
       const auto cut = m_chunker.next_cut({m_buffer.data() + start, end - start});
@@ -140,6 +148,7 @@ class Pipeline {
   }
   // Counts a file taken over from the parent snapshot as deduplicated.
   void count_reused(std::uint64_t bytes, std::size_t chunks) {
+    if (m_progress != nullptr) m_progress->add_bytes(bytes);
     const std::lock_guard lock(m_mutex);
     stats.chunks += chunks;
     stats.dedup_bytes += bytes;
@@ -177,7 +186,7 @@ class Pipeline {
   }
 
   SnapshotStats stats;
-  std::uint64_t packs = 0;
+  std::atomic<std::uint64_t> packs{0};
 
  private:
   void join() {
@@ -185,7 +194,9 @@ class Pipeline {
       if (worker.joinable()) worker.join();
     }
     m_uploads.close();
-    if (m_uploader.joinable()) m_uploader.join();
+    for (auto& uploader : m_uploaders) {
+      if (uploader.joinable()) uploader.join();
+    }
   }
 
   void record_failure() {
@@ -259,11 +270,12 @@ class Pipeline {
   }
 
   Repository& m_repository;
+  util::Progress* m_progress;
   Chunker m_chunker;
   BoundedQueue<ChunkJob> m_jobs;
   BoundedQueue<std::pair<PackIndex, Bytes>> m_uploads;
   std::vector<std::thread> m_workers;
-  std::thread m_uploader;
+  std::vector<std::thread> m_uploaders;
   std::mutex m_mutex;
   std::unordered_set<ChunkId, ChunkIdHash> m_seen;
   std::exception_ptr m_error;
@@ -272,6 +284,39 @@ class Pipeline {
   Bytes m_buffer;
   bool m_finished = false;
 };
+
+bool is_excluded(const std::string& path, const std::vector<std::string>& excludes) {
+  const auto base = path.substr(path.rfind('/') + 1);
+  for (const auto& pattern : excludes) {
+    const bool has_slash = pattern.find('/') != std::string::npos;
+    if (::fnmatch(pattern.c_str(), has_slash ? path.c_str() : base.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+// Regular files and their bytes below `path`, as the walker will see them, for progress totals.
+void estimate(const std::string& path, const std::vector<std::string>& excludes, bool top,
+              std::uint64_t& files, std::uint64_t& bytes, const std::stop_token& stop) {
+  if (stop.stop_requested()) return;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || (!top && is_excluded(path, excludes))) return;
+  if (S_ISREG(st.st_mode)) {
+    ++files;
+    bytes += static_cast<std::uint64_t>(st.st_size);
+    return;
+  }
+  if (!S_ISDIR(st.st_mode)) return;
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return;
+  std::vector<std::string> names;
+  while (const auto* ent = ::readdir(dir)) {
+    const std::string_view name = ent->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  ::closedir(dir);
+  const std::string base = path == "/" ? "" : path;
+  for (const auto& name : names) estimate(base + "/" + name, excludes, false, files, bytes, stop);
+}
 
 struct PendingEntry {
   TreeEntry entry;
@@ -354,14 +399,7 @@ class Walker {
   }
 
  private:
-  bool excluded(const std::string& path) const {
-    const auto base = path.substr(path.rfind('/') + 1);
-    for (const auto& pattern : m_options.excludes) {
-      const bool has_slash = pattern.find('/') != std::string::npos;
-      if (::fnmatch(pattern.c_str(), has_slash ? path.c_str() : base.c_str(), 0) == 0) return true;
-    }
-    return false;
-  }
+  bool excluded(const std::string& path) const { return is_excluded(path, m_options.excludes); }
 
   void warn(const std::string& path, int error) {
     m_result.warnings.push_back(path + ": " + std::strerror(error));
@@ -405,6 +443,7 @@ class Walker {
       m_pipeline.count_reused(e.size, same->chunks.size());
       m_result.snapshot.stats.bytes += e.size;
       ++m_result.snapshot.stats.files;
+      if (m_options.progress != nullptr) m_options.progress->add_file();
     } else {
       e.type = EntryType::file;
       const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -419,6 +458,7 @@ class Walker {
       pending.chunk_count = m_ids.size() - pending.first_chunk;
       m_result.snapshot.stats.bytes += e.size;
       ++m_result.snapshot.stats.files;
+      if (m_options.progress != nullptr) m_options.progress->add_file();
     }
     m_entries.push_back(std::move(pending));
   }
@@ -561,7 +601,22 @@ CreateResult create_snapshot(Repository& repository, const CreateOptions& option
     }
   }
 
-  Pipeline pipeline(repository, threads);
+  // Progress totals from a scan beside the backup (metadata only, so it finishes long before);
+  // std::jthread asks it to stop and joins it on every way out.
+  std::jthread estimator;
+  if (options.progress != nullptr && !options.paths.empty()) {
+    estimator = std::jthread([&options, &paths = snapshot.paths](const std::stop_token& stop) {
+      std::uint64_t files = 0;
+      std::uint64_t bytes = 0;
+      for (const auto& path : paths) estimate(path, options.excludes, true, files, bytes, stop);
+      if (!stop.stop_requested()) {
+        options.progress->files_total = files;
+        options.progress->bytes_total = bytes;
+      }
+    });
+  }
+
+  Pipeline pipeline(repository, threads, options.progress);
   Walker walker(pipeline, options, result);
   if (options.use_stdin) {
     const auto name = clean_stream_name(options.stdin_name.empty() ? "stdin" : options.stdin_name);

@@ -76,7 +76,12 @@ Repository::Repository(keyring::Namespace& ns)
     : m_ns(ns),
       m_prefix("backups/" + ns.id() + "/"),
       m_chunk_key(ns.derive_key("ward.backup.chunk-id.v1")),
-      m_chunker_seed(ns.derive_key("ward.backup.chunker.v1")) {}
+      m_chunker_seed(ns.derive_key("ward.backup.chunker.v1")),
+      m_serial_io(ns.store().url().starts_with("sftp://")) {}
+
+std::unique_lock<std::mutex> Repository::io_guard() {
+  return m_serial_io ? std::unique_lock(m_io_mutex) : std::unique_lock<std::mutex>();
+}
 
 std::string Repository::pack_name(const PackId& id) const {
   const auto hex = to_hex(id);
@@ -131,16 +136,18 @@ std::vector<std::string> Repository::index_object_names(const std::string& logic
 }
 
 void Repository::commit_pack(PackIndex index, const Bytes& data) {
-  std::vector<std::pair<PackIndex, Bytes>> one;
-  if (!store().put_if_absent(pack_name(index.id), data)) {
-    fail(ErrorCode::conflict, "pack " + to_hex(index.id) + " already exists");
-  }
   const PackIndex* list[] = {&index};
   const auto logical = index_prefix() + random_hex(16);
   const auto plaintext = encode_index(list);
   const auto sealed = m_ns.seal(ObjectType::backup_index, logical, plaintext.bytes());
-  if (!store().put_if_absent(keyring::generation_name(logical, 1), sealed)) {
-    fail(ErrorCode::conflict, "index object " + logical + " already exists");
+  {
+    const auto io = io_guard();
+    if (!store().put_if_absent(pack_name(index.id), data)) {
+      fail(ErrorCode::conflict, "pack " + to_hex(index.id) + " already exists");
+    }
+    if (!store().put_if_absent(keyring::generation_name(logical, 1), sealed)) {
+      fail(ErrorCode::conflict, "index object " + logical + " already exists");
+    }
   }
   const std::lock_guard lock(m_mutex);
   const auto pack_number = static_cast<std::uint32_t>(m_packs.size());
@@ -178,7 +185,10 @@ void Repository::commit_packs(std::vector<std::pair<PackIndex, Bytes>> packs) {
 }
 
 Bytes Repository::read_pack(const PackId& id) {
-  auto bytes = store().get(pack_name(id));
+  auto bytes = [&] {
+    const auto io = io_guard();
+    return store().get(pack_name(id));
+  }();
   if (!bytes) {
     fail(ErrorCode::auth, "pack " + to_hex(id) + " is missing from the store",
          "the backup data was damaged; run `ward backup verify`");
@@ -362,6 +372,7 @@ RepositoryLock::RepositoryLock(Repository& repository, Kind kind)
     while (!m_wake.wait_for(guard, k_lock_refresh, [this] { return m_stop; })) {
       try {
         const auto old = m_name;
+        const auto io = m_repository.io_guard();
         write_lock();
         m_repository.store().remove(old);
       } catch (const std::exception&) {

@@ -165,6 +165,20 @@ RestoreResult restore_snapshot(Repository& repository, const RestoreOptions& opt
     }
   }
 
+  // Chunks still to write per file, so progress can count finished files.
+  std::vector<std::atomic<std::uint32_t>> chunks_left(files.size());
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    chunks_left[f] = static_cast<std::uint32_t>(files[f]->chunks.size());
+  }
+  auto* progress = options.progress;
+  if (progress != nullptr) {
+    progress->bytes_total = result.bytes;
+    progress->files_total = result.files;
+    for (const auto* file : files) {
+      if (file->chunks.empty()) progress->add_file();
+    }
+  }
+
   // Pack by pack, in parallel: each pack is read once, each of its chunks opened once and
   // written wherever the tree needs it.
   std::vector<std::uint32_t> pack_order;
@@ -216,6 +230,10 @@ RestoreResult restore_snapshot(Repository& repository, const RestoreOptions& opt
             done += static_cast<std::size_t>(n);
           }
           ::close(fd);
+          if (progress != nullptr) {
+            progress->add_bytes(plain.size());
+            if (chunks_left[w.file].fetch_sub(1) == 1) progress->add_file();
+          }
         }
       }
     } catch (...) {

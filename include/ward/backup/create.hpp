@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ward/backup/repository.hpp"
+#include "ward/util/progress.hpp"
 
 namespace ward::backup {
 
@@ -19,6 +20,9 @@ struct CreateOptions {
   std::optional<util::TimePoint> time;
   std::string source;    // default: host and paths
   unsigned threads = 0;  // compress/encrypt workers; 0: one per core
+  // Advanced as files are read (bytes include unchanged files taken over from the parent);
+  // the totals come from a quick scan of the paths that runs beside the backup.
+  util::Progress* progress = nullptr;
 };
 
 struct CreateResult {

@@ -54,6 +54,13 @@ class Repository {
   [[nodiscard]] std::string lock_prefix() const { return m_prefix + "locks/"; }
   [[nodiscard]] std::string pack_name(const PackId& id) const;
 
+  // Held around store calls made from worker threads. The SFTP backend drives one libssh2
+  // session that must not be used by two threads at once, so there the guard serialises the
+  // calls; the file and S3 backends take concurrent calls, and the guard is a no-op.
+  // TODO(store): a thread-safe SFTP backend (a session per thread, or its own lock) makes
+  // this unnecessary.
+  [[nodiscard]] std::unique_lock<std::mutex> io_guard();
+
   // --- index ------------------------------------------------------------------------------
   struct LoadedPack {
     PackIndex index;
@@ -102,6 +109,8 @@ class Repository {
   crypto::SecretBytes m_chunk_key;
   crypto::SecretBytes m_chunker_seed;
   std::mutex m_mutex;
+  std::mutex m_io_mutex;
+  bool m_serial_io = false;
   std::vector<LoadedPack> m_packs;
   std::unordered_map<ChunkId, Location, ChunkIdHash> m_where;
   std::optional<std::pair<PackId, Bytes>> m_cached_pack;

@@ -4,15 +4,17 @@
 #include <vector>
 
 #include "ward/backup/repository.hpp"
+#include "ward/util/progress.hpp"
 
 namespace ward::backup {
 
 struct RestoreOptions {
-  std::string snapshot;               // id, prefix or `latest`
-  std::string target;                 // directory to restore into (created if missing)
-  std::vector<std::string> includes;  // restore only these paths (and what is below them)
-  bool overwrite = false;             // replace existing files instead of refusing
-  unsigned threads = 0;               // 0: one per core
+  std::string snapshot;                // id, prefix or `latest`
+  std::string target;                  // directory to restore into (created if missing)
+  std::vector<std::string> includes;   // restore only these paths (and what is below them)
+  bool overwrite = false;              // replace existing files instead of refusing
+  unsigned threads = 0;                // 0: one per core
+  util::Progress* progress = nullptr;  // advanced as chunks are written; totals set up front
 };
 
 struct RestoreResult {
