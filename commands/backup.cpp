@@ -2,14 +2,19 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "commands.hpp"
 #include "output.hpp"
+#include "progress.hpp"
 #include "ward/backup/create.hpp"
 #include "ward/backup/diff.hpp"
 #include "ward/backup/prune.hpp"
 #include "ward/backup/restore.hpp"
+#include "ward/backup/sources.hpp"
 #include "ward/backup/verify.hpp"
 #include "ward/error.hpp"
 
@@ -17,20 +22,6 @@ namespace ward::cli {
 namespace {
 
 using nlohmann::json;
-
-std::string human_size(std::uint64_t bytes) {
-  static constexpr std::array<const char*, 5> units = {"B", "KiB", "MiB", "GiB", "TiB"};
-  auto value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  while (value >= 1024 && unit + 1 < units.size()) {
-    value /= 1024;
-    ++unit;
-  }
-  if (unit == 0) return std::to_string(bytes) + " B";
-  std::array<char, 32> text{};
-  std::snprintf(text.data(), text.size(), "%.1f %s", value, units[unit]);
-  return text.data();
-}
 
 std::string short_id(const std::string& id) { return id.substr(0, 8); }
 
@@ -79,7 +70,56 @@ struct CreateArgs {
   std::vector<std::string> excludes;
   std::string time;
   std::string source;
+  std::string expect_every;
 };
+
+// The schedule a create should make sure the store has: --expect-every, else the config
+// file's `backup.sources.<name>.expect_every`; none when neither names one.
+// The config file as Context::resolve() found it (resolve() has already refused a malformed
+// one). TODO(context): Context could keep the parsed document for command-specific keys.
+json config_document(const Context& ctx) {
+  std::string path = ctx.options.config;
+  if (path.empty()) {
+    if (const char* env = std::getenv("WARD_CONFIG"); env != nullptr && *env != '\0') path = env;
+  }
+  if (path.empty()) {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    const std::filesystem::path base =
+        xdg != nullptr && *xdg != '\0'
+            ? std::filesystem::path(xdg)
+            : std::filesystem::path(home != nullptr ? home : "/") / ".config";
+    path = (base / "ward" / "config.json").string();
+  }
+  std::ifstream in(path);
+  if (!in) return json::object();
+  auto doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() ? doc : json::object();
+}
+
+std::optional<std::chrono::seconds> wanted_schedule(const Context& ctx, const std::string& flag,
+                                                    const std::string& source) {
+  if (!flag.empty()) return util::parse_duration(flag);
+  const auto config = config_document(ctx);
+  if (!config.contains("backup")) return std::nullopt;
+  const auto& backup = config["backup"];
+  if (!backup.is_object() || !backup.contains("sources")) return std::nullopt;
+  const auto& sources = backup["sources"];
+  if (!sources.is_object()) {
+    fail(ErrorCode::usage, "config file: backup.sources must be an object of source names");
+  }
+  if (!sources.contains(source)) return std::nullopt;
+  const auto& entry = sources[source];
+  if (!entry.is_object() || !entry.contains("expect_every") || !entry["expect_every"].is_string()) {
+    fail(ErrorCode::usage, "config file: backup.sources[\"" + source +
+                               "\"] needs \"expect_every\": a duration such as \"1d\"");
+  }
+  return util::parse_duration(entry["expect_every"].get<std::string>());
+}
+
+json schedule_json(const std::optional<std::chrono::seconds>& every) {
+  return every ? json(util::format_duration(*every)) : json(nullptr);
+}
 
 void backup_create(Context& ctx, const CreateArgs& args) {
   backup::CreateOptions options;
@@ -94,17 +134,38 @@ void backup_create(Context& ctx, const CreateArgs& args) {
   if (!args.stdin_name.empty() && !args.use_stdin && args.from_command.empty()) {
     fail(ErrorCode::usage, "--stdin-name needs --stdin or --from-command");
   }
+  const auto source = options.source.empty() ? backup::default_source(options) : options.source;
+  const auto schedule = wanted_schedule(ctx, args.expect_every, source);
   const auto started = std::chrono::steady_clock::now();
   backup::CreateResult result;
+  bool schedule_written = false;
   ctx.audited("backup.create", "", "", [&](json& details) {
     backup::Repository repository(ctx.ns());
-    result = backup::create_snapshot(repository, options);
+    // The schedule first: a create that fails still leaves the plan that makes it overdue.
+    if (schedule) {
+      const auto record = backup::read_source(repository, source);
+      if (!record || record->expect_every != schedule) {
+        backup::write_source(repository, source, schedule);
+        schedule_written = true;
+      }
+      details["expect_every"] = util::format_duration(*schedule);
+    }
+    util::Progress progress;
+    options.progress = &progress;
+    {
+      const ProgressDisplay display(progress, "backing up", progress_wanted(ctx.options.quiet));
+      result = backup::create_snapshot(repository, options);
+    }
     const auto& s = result.snapshot.stats;
-    details = stats_json(s);
+    details.update(stats_json(s));
     details["snapshot"] = result.snapshot.id;
     details["packs"] = result.packs;
     details["parent"] = result.parent;
   });
+  if (schedule_written) {
+    spdlog::info("backup source '{}' is now expected every {}", source,
+                 util::format_duration(*schedule));
+  }
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   for (const auto& warning : result.warnings) spdlog::warn("not backed up: {}", warning);
@@ -116,6 +177,7 @@ void backup_create(Context& ctx, const CreateArgs& args) {
     doc["packs"] = result.packs;
     doc["parent"] = result.parent;
     doc["duration_seconds"] = seconds;
+    doc["expect_every"] = schedule_json(schedule);
     print_json_lossy(doc);
     return;
   }
@@ -124,6 +186,7 @@ void backup_create(Context& ctx, const CreateArgs& args) {
   table.rows.push_back({"id", snap.id});
   table.rows.push_back({"time", util::format_time(snap.time)});
   table.rows.push_back({"source", snap.source});
+  if (schedule) table.rows.push_back({"expected every", util::format_duration(*schedule)});
   if (!result.parent.empty()) table.rows.push_back({"parent", short_id(result.parent)});
   table.rows.push_back({"files", std::to_string(s.files) + " files, " +
                                      std::to_string(s.directories) + " directories, " +
@@ -172,11 +235,16 @@ void backup_list(Context& ctx, const std::vector<std::string>& tags, const std::
   print_line(std::to_string(shown.size()) + " snapshot(s)");
 }
 
-void backup_restore(Context& ctx, const backup::RestoreOptions& options) {
+void backup_restore(Context& ctx, backup::RestoreOptions options) {
   backup::RestoreResult result;
   ctx.audited("backup.restore", "", "", [&](json& details) {
     backup::Repository repository(ctx.ns());
-    result = backup::restore_snapshot(repository, options);
+    util::Progress progress;
+    options.progress = &progress;
+    {
+      const ProgressDisplay display(progress, "restoring", progress_wanted(ctx.options.quiet));
+      result = backup::restore_snapshot(repository, options);
+    }
     details = {{"snapshot", result.snapshot.id},
                {"files", result.files},
                {"directories", result.directories},
@@ -221,6 +289,9 @@ void backup_verify(Context& ctx, bool read_data, const std::string& subset_text)
   {
     backup::Repository repository(ctx.ns());
     report = backup::verify_repository(repository, options);
+    // Kept in the store, so `backup source list`, `status` and reports elsewhere can tell a
+    // verified latest snapshot from an unverified one.
+    backup::record_verification(repository, options, report, report.snapshot_ids);
   }
   const bool ok = report.problems.empty();
   ctx.record("backup.verify", "", "", ok ? "ok" : "findings", ok ? 0 : 1,
@@ -346,6 +417,105 @@ void backup_prune(Context& ctx, const backup::PruneOptions& options) {
              " pack(s) left by interrupted creates");
 }
 
+struct SourceSetArgs {
+  std::string name;
+  std::string expect_every;
+  bool unscheduled = false;
+};
+
+void backup_source_set(Context& ctx, const SourceSetArgs& args) {
+  if (args.expect_every.empty() == !args.unscheduled) {
+    fail(ErrorCode::usage, "give --expect-every DURATION or --unscheduled",
+         "for example: ward backup source set db --expect-every 1d");
+  }
+  std::optional<std::chrono::seconds> every;
+  if (!args.unscheduled) every = util::parse_duration(args.expect_every);
+  backup::SourceRecord record;
+  backup::Repository repository(ctx.ns());
+  ctx.audited("backup.source.set", args.name, backup::source_id(repository, args.name),
+              [&](json& details) {
+                record = backup::write_source(repository, args.name, every);
+                details = {{"expect_every", schedule_json(every)}, {"version", record.version}};
+              });
+  if (ctx.json()) {
+    print_json_lossy({{"schema", "ward.backup.source.set/v1"},
+                      {"name", record.name},
+                      {"expect_every", schedule_json(record.expect_every)},
+                      {"version", record.version},
+                      {"updated", util::format_time(record.updated)}});
+    return;
+  }
+  print_line("backup source '" + record.name + "' " +
+             (every ? "is expected every " + util::format_duration(*every)
+                    : std::string("has no schedule")));
+}
+
+std::string age_text(util::TimePoint then, util::TimePoint now) {
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - then);
+  if (age.count() < 0) return "in the future";
+  if (age < std::chrono::minutes(1)) return "just now";
+  // Whole minutes are enough to judge a schedule by.
+  return util::format_duration(std::chrono::duration_cast<std::chrono::minutes>(age)) + " ago";
+}
+
+json verification_json(const backup::VerificationRecord& v) {
+  return {{"time", util::format_time(v.time)},
+          {"ok", v.ok},
+          {"read_data", v.read_data},
+          {"read_subset", v.read_subset},
+          {"problems", v.problems},
+          {"packs_read", v.packs_read}};
+}
+
+void backup_source_list(Context& ctx) {
+  backup::SourcesReport report;
+  const auto now = util::now();
+  ctx.audited("backup.source.list", "", "", [&](json& details) {
+    backup::Repository repository(ctx.ns());
+    report = backup::list_sources(repository, now);
+    details["sources"] = report.sources.size();
+  });
+  if (ctx.json()) {
+    json list = json::array();
+    for (const auto& s : report.sources) {
+      json item{{"name", s.name},
+                {"expect_every", schedule_json(s.expect_every)},
+                {"snapshots", s.snapshots},
+                {"schedule", backup::to_string(s.schedule)},
+                {"verify", backup::to_string(s.verify)}};
+      item["latest"] = s.latest
+                           ? json{{"id", s.latest->id}, {"time", util::format_time(s.latest->time)}}
+                           : json(nullptr);
+      item["due_at"] = s.due_at ? json(util::format_time(*s.due_at)) : json(nullptr);
+      item["last_verify"] = s.last_verify ? verification_json(*s.last_verify) : json(nullptr);
+      list.push_back(std::move(item));
+    }
+    print_json_lossy({{"schema", "ward.backup.source.list/v1"},
+                      {"sources", list},
+                      {"last_verify", report.last_verify ? verification_json(*report.last_verify)
+                                                         : json(nullptr)}});
+    return;
+  }
+  Table table{{"SOURCE", "EVERY", "SNAPSHOTS", "LATEST", "SCHEDULE", "VERIFY"}, {}};
+  for (const auto& s : report.sources) {
+    table.rows.push_back(
+        {s.name, s.expect_every ? util::format_duration(*s.expect_every) : "-",
+         std::to_string(s.snapshots),
+         s.latest ? short_id(s.latest->id) + " " + age_text(s.latest->time, now) : "never",
+         backup::to_string(s.schedule), backup::to_string(s.verify)});
+  }
+  table.print();
+  if (report.last_verify) {
+    const auto& v = *report.last_verify;
+    print_line("last verify " + age_text(v.time, now) + ": " + (v.ok ? "ok" : "FAILED") +
+               (v.read_data         ? " (read every pack)"
+                : v.read_subset > 0 ? " (read a subset)"
+                                    : " (structure)"));
+  } else {
+    print_line("no verify recorded yet: run `ward backup verify`");
+  }
+}
+
 }  // namespace
 
 void register_backup(CLI::App& app, Context& ctx) {
@@ -367,6 +537,9 @@ void register_backup(CLI::App& app, Context& ctx) {
                      "Record this time (RFC 3339, e.g. 2026-11-01T02:00:00Z) instead of now");
   create->add_option("--source", create_args->source,
                      "Source name for retention and listing (default: host and paths)");
+  create->add_option("--expect-every", create_args->expect_every,
+                     "Record that this source is backed up every DURATION (e.g. 1d), so status "
+                     "and reports flag a missed backup");
   set_action(create, [&ctx, create_args] { backup_create(ctx, *create_args); });
 
   auto list_tags = std::make_shared<std::vector<std::string>>();
@@ -415,6 +588,21 @@ void register_backup(CLI::App& app, Context& ctx) {
   prune->add_flag("--dry-run", prune_options->dry_run,
                   "Show what would be removed, change nothing");
   set_action(prune, [&ctx, prune_options] { backup_prune(ctx, *prune_options); });
+
+  auto* source = group->add_subcommand("source", "Named backup sources and their schedules");
+  source->require_subcommand(1);
+  auto set_args = std::make_shared<SourceSetArgs>();
+  auto* source_set =
+      source->add_subcommand("set", "Set how often a source is expected to be backed up");
+  source_set->add_option("name", set_args->name, "Source name (as `backup list` shows it)")
+      ->required();
+  source_set->add_option("--expect-every", set_args->expect_every,
+                         "Expected interval between snapshots, e.g. 1d or 12h");
+  source_set->add_flag("--unscheduled", set_args->unscheduled, "Remove the source's schedule");
+  set_action(source_set, [&ctx, set_args] { backup_source_set(ctx, *set_args); });
+  auto* source_list = source->add_subcommand(
+      "list", "List sources with their schedule, latest snapshot and verify state");
+  set_action(source_list, [&ctx] { backup_source_list(ctx); });
 }
 
 }  // namespace ward::cli

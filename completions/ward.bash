@@ -13,7 +13,7 @@ _ward_subcommands() {
         audit) echo "log verify checkpoint report export" ;;
         store) echo "info verify migrate" ;;
         ns) echo "list create destroy" ;;
-        backup) echo "create list diff restore verify prune" ;;
+        backup) echo "create list diff restore verify prune source" ;;
         check) echo "tls http ssh source all" ;;
     esac
 }
@@ -41,11 +41,12 @@ _ward_command_flags() {
         "audit report") echo "--since --due --format --out --auth-cred" ;;
         "audit export") echo "--format --since" ;;
         "ns destroy") echo "--yes" ;;
-        "backup create") echo "--stdin --stdin-name --from-command --tag --exclude --time --source" ;;
+        "backup create") echo "--stdin --stdin-name --from-command --tag --exclude --time --source --expect-every" ;;
         "backup list") echo "--tag --source" ;;
         "backup restore") echo "--to --include --overwrite" ;;
         "backup verify") echo "--read-data --read-data-subset" ;;
         "backup prune") echo "--keep-last --keep-daily --keep-weekly --keep-monthly --dry-run" ;;
+        "backup source") echo "set list --expect-every --unscheduled" ;;
         "check tls") echo "--starttls --sni --ca --min-version --warn-days --expect-fingerprint --timeout --fail-on --junit" ;;
         "check http") echo "--ca --warn-days --timeout --fail-on --junit" ;;
         "check ssh") echo "--known-hosts --expect-hostkey --cred --user --timeout --fail-on --junit" ;;
@@ -73,7 +74,7 @@ _ward_command_takes_arg() {
             --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
             --version | --env | --cost | --min-length | --min-entropy | --since | --action | --target | \
-            --checkpoint | --stdin-name | --from-command | --tag | --exclude | --time | --source | \
+            --checkpoint | --stdin-name | --from-command | --tag | --exclude | --time | --source | --expect-every | \
             --to | --include | --read-data-subset | --keep-last | --keep-daily | --keep-weekly | \
             --keep-monthly | --starttls | --sni | --ca | --min-version | --warn-days | \
             --expect-fingerprint | --timeout | --fail-on | --junit | --known-hosts | --expect-hostkey | \

@@ -7,7 +7,7 @@ set -l passwd_subs hash verify check
 set -l audit_subs log verify checkpoint report export
 set -l store_subs info verify migrate
 set -l ns_subs list create destroy
-set -l backup_subs create list diff restore verify prune
+set -l backup_subs create list diff restore verify prune source
 set -l check_subs tls http ssh source all
 
 # True when the command line has GROUP and, if given, SUB as its command words.
@@ -203,6 +203,10 @@ complete -c ward -n "__ward_needs_sub backup $backup_subs" -a diff -d 'Show what
 complete -c ward -n "__ward_needs_sub backup $backup_subs" -a restore -d 'Restore a snapshot into a directory'
 complete -c ward -n "__ward_needs_sub backup $backup_subs" -a verify -d 'Check backup structure and data'
 complete -c ward -n "__ward_needs_sub backup $backup_subs" -a prune -d 'Apply the retention policy, remove unused data'
+complete -c ward -n "__ward_needs_sub backup $backup_subs" -a source -d 'Named sources and their schedules'
+complete -c ward -n '__ward_using backup source' -a 'set list' -d 'Set a schedule, or list sources'
+complete -c ward -n '__ward_using backup source' -l expect-every -x -d 'Expected interval between snapshots'
+complete -c ward -n '__ward_using backup source' -l unscheduled -d 'Remove the schedule'
 complete -c ward -n '__ward_using backup create' -F
 complete -c ward -n '__ward_using backup create' -l stdin -d 'Back up standard input'
 complete -c ward -n '__ward_using backup create' -l stdin-name -x -d 'File name for stdin or command data'
@@ -210,6 +214,7 @@ complete -c ward -n '__ward_using backup create' -l from-command -x -d 'Back up 
 complete -c ward -n '__ward_using backup create' -l tag -x -d 'Tag the snapshot'
 complete -c ward -n '__ward_using backup create' -l exclude -r -d 'Skip paths matching a glob'
 complete -c ward -n '__ward_using backup create' -l time -x -d 'Record this time instead of now'
+complete -c ward -n '__ward_using backup create' -l expect-every -x -d 'Record how often this source is backed up'
 complete -c ward -n '__ward_using backup create' -l source -x -d 'Source name'
 complete -c ward -n '__ward_using backup list' -l tag -x -d 'Only snapshots with this tag'
 complete -c ward -n '__ward_using backup list' -l source -x -d 'Only snapshots of this source'
