@@ -14,5 +14,8 @@ std::vector<Item> credentials(const Scope& scope);
 std::vector<Item> keys(const Scope& scope);
 // Certificates seen by the latest stored check of each target (`checks/`), due at notAfter.
 std::vector<Item> certificates(const Scope& scope);
+// Backup sources (`backup source list`): a scheduled source whose latest snapshot is older
+// than its expect_every is overdue; a latest snapshot no verify has covered is due.
+std::vector<Item> backups(const Scope& scope);
 
 }  // namespace ward::policy::providers

@@ -7,6 +7,7 @@ const std::vector<ProviderEntry>& registered_providers() {
       {"credential", providers::credentials},
       {"key", providers::keys},
       {"certificate", providers::certificates},
+      {"backup", providers::backups},
   };
   return list;
 }
