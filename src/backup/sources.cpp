@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <ranges>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -83,13 +84,13 @@ std::map<std::uint32_t, std::pair<std::string, std::vector<std::uint32_t>>> sour
 std::optional<SourceRecord> newest_record(Repository& repository, const std::string& sid,
                                           const keyring::GenerationMap& grouped) {
   const auto versions = source_versions(grouped, sources_prefix(repository) + sid + "/");
-  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-    const auto& [logical, generations] = it->second;
+  for (const auto& [version, object] : std::ranges::reverse_view(versions)) {
+    const auto& [logical, generations] = object;
     const auto plaintext =
         open_object(repository, ObjectType::backup_snapshot, logical, generations);
     if (!plaintext) continue;
     auto record = decode_source(parse_record(*plaintext, logical), logical);
-    if (record.version != it->first || source_id(repository, record.name) != sid) {
+    if (record.version != version || source_id(repository, record.name) != sid) {
       fail(ErrorCode::auth, "backup source record " + logical + " belongs elsewhere");
     }
     return record;

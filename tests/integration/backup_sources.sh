@@ -5,7 +5,7 @@
 # store, records covered by key rotate/rewrap/retire, a tampered record refused (exit 4), bad
 # input (exit 2); progress drawn on a pseudo-terminal (script(1)) and not one byte of it when
 # stderr is a pipe.
-# backends: file sftp s3
+# backends: file
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3 script grep od
 
@@ -34,6 +34,12 @@ assert_eq "$(source_field db schedule)" '"overdue"'
 assert_eq "$(source_field db verify)" '"unverified"'
 assert_eq "$(source_field db expect_every)" '"1d"'
 assert_eq "$(source_field db snapshots)" '1'
+# ward status judges it through the policy module: overdue, exit 1
+expect_exit 1 "$WARD" --json status
+python3 -c '
+import json, sys
+items = [i for i in json.loads(sys.argv[1])["items"] if i["kind"] == "backup" and i["subject"] == "db"]
+assert items and items[0]["state"] == "overdue", items' "$OUT" || fail "status does not report db overdue: $OUT"
 
 # verify is recorded in the store and covers the latest snapshot
 expect_exit 0 "$WARD" backup verify
@@ -47,8 +53,19 @@ expect_exit 0 "$WARD" backup create "$T/data" --source db
 assert_eq "$(source_field db schedule)" '"ok"'
 assert_eq "$(source_field db verify)" '"unverified"'
 assert_eq "$(source_field db snapshots)" '2'
+# fresh but unverified: due in ward status, even with no look-ahead window
+expect_exit 1 "$WARD" --json status --due 0s
+python3 -c '
+import json, sys
+items = [i for i in json.loads(sys.argv[1])["items"] if i["kind"] == "backup" and i["subject"] == "db"]
+assert items and items[0]["state"] == "due", items' "$OUT" || fail "status does not report db due: $OUT"
 expect_exit 0 "$WARD" backup verify --read-data
 assert_eq "$(source_field db verify)" '"verified"'
+expect_exit 0 "$WARD" --json status --due 0s
+python3 -c '
+import json, sys
+items = [i for i in json.loads(sys.argv[1])["items"] if i["kind"] == "backup" and i["subject"] == "db"]
+assert items and items[0]["state"] == "ok", items' "$OUT" || fail "status does not report db ok: $OUT"
 assert_eq "$(source_field db last_verify | json_field '["read_data"]')" "True"
 expect_exit 0 "$WARD" backup source list
 assert_contains "$OUT" "SOURCE"
@@ -106,19 +123,24 @@ assert_eq "$(source_field db verify)" '"verified"'
 
 # --- a tampered record is refused, not ignored ---------------------------------------------
 if [[ -n ${WARD_TEST_STORE_DIR:-} && -d $WARD_TEST_STORE_DIR ]]; then
-  record=$(find "$WARD_TEST_STORE_DIR/backups" -path '*/sources/*' -type f | head -1)
-  [[ -n $record ]] || fail "no source record in the store"
-  ! grep -q -a "nightly\|planned" "$record" || fail "a source record holds its name in plaintext"
-  cp "$record" "$T/record.bak"
-  python3 - "$record" <<'PY'
+  mapfile -t records < <(find "$WARD_TEST_STORE_DIR/backups" -path '*/sources/*' -type f)
+  ((${#records[@]} >= 4)) || fail "expected source records in the store, found ${#records[@]}"
+  mkdir -p "$T/saved"
+  for i in "${!records[@]}"; do
+    record=${records[i]}
+    ! grep -q -a "nightly\|planned" "$record" || fail "a source record holds its name in plaintext"
+    cp "$record" "$T/saved/$i"
+    python3 - "$record" <<'PY'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, 'rb').read())
 b[-5] ^= 1
 open(p, 'wb').write(bytes(b))
 PY
+  done
   expect_exit 4 "$WARD" backup source list
-  cp "$T/record.bak" "$record"
+  assert_contains "$ERR" "ward: error:"
+  for i in "${!records[@]}"; do cp "$T/saved/$i" "${records[i]}"; done
   expect_exit 0 "$WARD" backup source list
 fi
 
