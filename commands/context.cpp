@@ -9,6 +9,8 @@
 
 #include "secret_input.hpp"
 #include "ward/error.hpp"
+#include "ward/rotate/rotation.hpp"
+#include "ward/vault/vault.hpp"
 #include "ward/util/duration.hpp"
 
 namespace ward::cli {
@@ -169,7 +171,39 @@ keyring::Keyring& Context::keyring() {
   return *m_keyring;
 }
 
-keyring::Namespace& Context::ns() { return keyring().ns(namespace_name()); }
+keyring::Namespace& Context::ns() {
+  auto& ns = keyring().ns(namespace_name());
+  if (!m_brief_maintenance_done) {
+    m_brief_maintenance_done = true;
+    brief_maintenance(ns);
+  }
+  return ns;
+}
+
+void Context::brief_maintenance(keyring::Namespace& ns) {
+  try {
+    if (!rotate::revocations_due(ns)) return;
+    vault::Vault vault(ns);
+    rotate::TargetContext target;
+    target.lookup = [&vault](const std::string& name) { return vault.read(name); };
+    // A few at a time: the command the user ran is waiting; `ward maintenance` does the rest.
+    const auto done = rotate::run_due_revocations(vault, ns, target,
+                                                  audit::current_actor().display(), 8);
+    for (const auto& r : done) {
+      if (r.skipped) continue;
+      record("cred.revoke", r.name, r.credential_id, r.done ? "ok" : "error", r.done ? 0 : 1,
+             {{"version", r.version}, {"reason", "grace period over"}, {"brief", true}});
+      if (r.done) {
+        spdlog::info("revoked version {} of {}: its grace period is over", r.version, r.name);
+      } else {
+        spdlog::warn("version {} of {} is due for revocation but was not retired: {}", r.version,
+                     r.name, r.error);
+      }
+    }
+  } catch (const Error& e) {
+    spdlog::warn("deferred revocations not run: {}", e.what());
+  }
+}
 
 audit::Spool& Context::audit_spool() {
   if (!m_spool) {

@@ -81,6 +81,10 @@ class Context {
   std::unique_ptr<keyring::Keyring> m_keyring;
   std::unique_ptr<audit::Log> m_audit;
   std::unique_ptr<audit::Spool> m_spool;
+  bool m_brief_maintenance_done = false;
+  // The part of `ward maintenance` every command does when it opens a namespace: superseded
+  // credential versions whose grace period is over are revoked (and retired on their target).
+  void brief_maintenance(keyring::Namespace& ns);
   audit::Spool::FlushResult m_spool_flush;
   std::optional<keyring::UnlockMaterial> m_unlock;
   bool m_master_unlocked = false;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "commands.hpp"
+#include "cred_common.hpp"
 #include "output.hpp"
 #include "secret_input.hpp"
 #include "ward/crypto/password.hpp"
@@ -15,7 +16,6 @@
 extern char** environ;  // NOLINT: POSIX
 
 namespace ward::cli {
-namespace {
 
 std::pair<std::string, std::string> split_assignment(const std::string& text, const char* flag) {
   const auto eq = text.find('=');
@@ -26,16 +26,6 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-struct WriteOptions {
-  std::string name;
-  std::string type;
-  std::vector<std::string> fields;
-  std::vector<std::string> field_files;
-  std::string secret_field;
-  std::string rotate_every;
-  bool allow_weak = false;
-  SecretSource source;
-};
 
 // Fills the primary secret from the chosen source, checking user-supplied ones against the
 // strength policy.
@@ -122,6 +112,8 @@ nlohmann::json summary_json(const vault::CredentialVersion& v, const std::string
   if (v.rotate_every) j["rotate_every"] = util::format_duration(*v.rotate_every);
   return j;
 }
+
+namespace {
 
 std::string due_state(const std::optional<std::chrono::seconds>& every, const std::string& updated,
                       std::uint32_t current) {
@@ -379,85 +371,7 @@ void register_cred(CLI::App& app, Context& ctx) {
     table.print();
   });
 
-  // rotate
-  auto rotate_options = std::make_shared<WriteOptions>();
-  auto* rotate = cred->add_subcommand("rotate", "Give a credential a new secret (a new version)");
-  add_write_options(*rotate, *rotate_options, /*is_add=*/false);
-  set_action(rotate, [&ctx, rotate_options] {
-    const auto& o = *rotate_options;
-    vault::Vault vault(ctx.ns());
-    vault::CredentialVersion written;
-    ctx.audited("cred.rotate", o.name, vault.id_of(o.name), [&](nlohmann::json& details) {
-      const auto previous = vault.latest(o.name);
-      std::map<std::string, std::string> fields;
-      std::map<std::string, crypto::SecretBytes> secrets;
-      read_fields(o, fields, secrets);
-      std::string policy;
-      auto source = o;
-      if (count_sources(source.source) == 0 && !previous.generation_policy.empty()) {
-        source.source.generate = true;  // a generated credential is rotated the way it was made
-        source.source.policy = previous.generation_policy;
-      }
-      secrets[previous.secret_field] = obtain_secret(source, policy);
-      // Secrets not replaced carry over (a private key's passphrase, say).
-      for (const auto& [k, v] : previous.secrets) {
-        if (!secrets.contains(k)) secrets[k] = v.clone();
-      }
-      written = vault.rotate(o.name, std::move(secrets), fields, policy,
-                             audit::current_actor().display());
-      details["version"] = written.version;
-      details["generated"] = source.source.generate;
-    });
-    if (ctx.json()) {
-      print_json({{"schema", "ward.cred.rotate/v1"},
-                  {"credential", summary_json(written, vault.id_of(o.name))}});
-    } else {
-      print_line("rotated " + o.name + ": version " + std::to_string(written.version) +
-                 " is current");
-    }
-  });
-
-  // revoke
-  struct RevokeOptions {
-    std::string name;
-    std::uint32_t version = 0;
-    bool purge = false;
-  };
-  auto revoke_options = std::make_shared<RevokeOptions>();
-  auto* revoke =
-      cred->add_subcommand("revoke", "Revoke a credential (or one version); --purge deletes it");
-  revoke->add_option("NAME", revoke_options->name, "Credential name")->required();
-  revoke->add_option("--version", revoke_options->version, "Revoke only this version");
-  revoke->add_flag("--purge", revoke_options->purge, "Delete the revoked versions' objects too");
-  set_action(revoke, [&ctx, revoke_options] {
-    const auto& o = *revoke_options;
-    vault::Vault vault(ctx.ns());
-    vault::RevokeResult result;
-    ctx.audited("cred.revoke", o.name, vault.id_of(o.name), [&](nlohmann::json& details) {
-      result = vault.revoke(o.name, o.version ? std::optional(o.version) : std::nullopt, o.purge,
-                            audit::current_actor().display());
-      details["revoked"] = result.revoked;
-      details["marker_version"] = result.marker_version;
-      details["purged_objects"] = result.purged_objects;
-    });
-    if (ctx.json()) {
-      print_json({{"schema", "ward.cred.revoke/v1"},
-                  {"name", o.name},
-                  {"revoked", result.revoked},
-                  {"marker_version", result.marker_version},
-                  {"purged_objects", result.purged_objects}});
-    } else {
-      std::string versions;
-      for (const auto v : result.revoked)
-        versions += (versions.empty() ? "" : ",") + std::to_string(v);
-      if (result.marker_version == 0) {
-        print_line(o.name + " is already revoked; nothing to do");
-      } else {
-        print_line("revoked " + o.name + (versions.empty() ? "" : " (versions " + versions + ")") +
-                   (o.purge ? ", purged " + std::to_string(result.purged_objects) + " objects" : ""));
-      }
-    }
-  });
+  register_cred_rotate(*cred, ctx);
 
   // exec
   struct ExecOptions {

@@ -156,6 +156,16 @@ for sub in get show revoke
     complete -c ward -n "__ward_using cred $sub" -l version -x -d 'Version'
 end
 complete -c ward -n '__ward_using cred revoke' -l purge -d 'Delete the revoked objects'
+for sub in rotate revoke
+    complete -c ward -n "__ward_using cred $sub" -l apply -d 'Change it on the target too'
+    complete -c ward -n "__ward_using cred $sub" -l timeout -x -d 'Bound on each connection to the target'
+end
+complete -c ward -n '__ward_using cred rotate' -l grace -x -d 'Keep the old version readable this long'
+complete -c ward -n '__ward_using cred rotate' -l all -d 'Rotate every credential with a driver'
+complete -c ward -n '__ward_using cred rotate' -l type -x -a 'postgres mysql ssh https api-key generic' -d 'With --all: only this type'
+complete -c ward -n '__ward_using cred rotate' -l older-than -x -d 'With --all: only secrets older than this'
+complete -c ward -n '__ward_using cred rotate' -l dry-run -d 'With --all: change nothing'
+complete -c ward -n '__ward_using cred rotate' -l parallel -x -d 'With --all: rotations at once'
 complete -c ward -n '__ward_using cred exec' -l env -x -d 'Map a field to a variable VAR=FIELD'
 complete -c ward -n '__ward_after_dashdash' -a '(__ward_complete_exec)'
 

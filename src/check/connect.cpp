@@ -54,8 +54,11 @@ ssh::Credentials ssh_login(const vault::CredentialVersion& credential) {
   return login;
 }
 
-std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& credential,
-                                          std::chrono::milliseconds timeout, SshStage* stage) {
+namespace {
+
+std::unique_ptr<ssh::Session> verified_session(const vault::CredentialVersion& credential,
+                                               std::chrono::milliseconds timeout,
+                                               SshStage* stage) {
   if (stage != nullptr) *stage = SshStage::connect;
   require_ssh(credential);
   const auto host = field_or(credential, "host");
@@ -87,6 +90,19 @@ std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& creden
   options.timeout = timeout;
   auto session = ssh::Session::connect({host, port_field(credential, 22)}, options, policy);
   if (stage != nullptr) *stage = SshStage::login;
+  return session;
+}
+
+}  // namespace
+
+std::unique_ptr<ssh::Session> connect_ssh_verified(const vault::CredentialVersion& credential,
+                                                   std::chrono::milliseconds timeout) {
+  return verified_session(credential, timeout, nullptr);
+}
+
+std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& credential,
+                                          std::chrono::milliseconds timeout, SshStage* stage) {
+  auto session = verified_session(credential, timeout, stage);
   session->authenticate(ssh_login(credential));
   return session;
 }

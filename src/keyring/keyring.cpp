@@ -112,7 +112,7 @@ std::vector<std::string> Namespace::kek_wrapped_prefixes() const {
 }
 
 std::vector<std::string> Namespace::unwrapped_prefixes() const {
-  return {"backups/" + m_id + "/data/", "backups/" + m_id + "/locks/"};
+  return {"backups/" + m_id + "/data/", "backups/" + m_id + "/locks/", "rotation/" + m_id + "/"};
 }
 
 crypto::SecretBytes Namespace::derive_key(std::string_view purpose) const {

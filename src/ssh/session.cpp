@@ -655,30 +655,30 @@ bool Session::wait_socket(std::chrono::milliseconds timeout) {
   return rc > 0;
 }
 
-std::string private_key_type(std::string_view content) {
+namespace {
+
+// The first public key blob of an OpenSSH private key file's content (its unencrypted part).
+std::optional<std::vector<std::uint8_t>> openssh_public_blob(std::string_view content) {
   constexpr std::string_view openssh_begin = "-----BEGIN OPENSSH PRIVATE KEY-----";
   constexpr std::string_view openssh_end = "-----END OPENSSH PRIVATE KEY-----";
-  if (content.find("-----BEGIN RSA PRIVATE KEY-----") != std::string_view::npos) return "ssh-rsa";
-  if (content.find("-----BEGIN DSA PRIVATE KEY-----") != std::string_view::npos) return "ssh-dss";
-  if (content.find("-----BEGIN EC PRIVATE KEY-----") != std::string_view::npos) return "ecdsa";
   const auto begin = content.find(openssh_begin);
-  if (begin == std::string_view::npos) return {};
+  if (begin == std::string_view::npos) return std::nullopt;
   const auto body_start = begin + openssh_begin.size();
   const auto end = content.find(openssh_end, body_start);
-  if (end == std::string_view::npos) return {};
+  if (end == std::string_view::npos) return std::nullopt;
   crypto::SecretBytes body;
   for (const char c : content.substr(body_start, end - body_start)) {
     if (c != '\n' && c != '\r' && c != ' ' && c != '\t') body.append(std::string_view(&c, 1));
   }
   const auto decoded = crypto::base64_decode_secret(body.reveal());
-  if (!decoded) return {};
+  if (!decoded) return std::nullopt;
   // openssh-key-v1\0, then strings ciphername, kdfname, kdfoptions, uint32 count, and the
   // first public key (never encrypted).
   const auto data = decoded->bytes();
   constexpr std::string_view magic{"openssh-key-v1\0", 15};
   if (data.size() < magic.size() ||
       std::string_view(reinterpret_cast<const char*>(data.data()), magic.size()) != magic) {
-    return {};
+    return std::nullopt;
   }
   std::size_t offset = magic.size();
   const auto read_u32 = [&](std::uint32_t& value) {
@@ -690,14 +690,34 @@ std::string private_key_type(std::string_view content) {
   };
   std::uint32_t length = 0;
   for (int skip = 0; skip < 3; ++skip) {
-    if (!read_u32(length) || data.size() - offset < length) return {};
+    if (!read_u32(length) || data.size() - offset < length) return std::nullopt;
     offset += length;
   }
   std::uint32_t count = 0;
   if (!read_u32(count) || count == 0 || !read_u32(length) || data.size() - offset < length) {
-    return {};
+    return std::nullopt;
   }
-  return key_type_of_blob(data.subspan(offset, length));
+  const auto blob = data.subspan(offset, length);
+  return std::vector<std::uint8_t>(blob.begin(), blob.end());
+}
+
+}  // namespace
+
+std::string private_key_type(std::string_view content) {
+  if (content.find("-----BEGIN RSA PRIVATE KEY-----") != std::string_view::npos) return "ssh-rsa";
+  if (content.find("-----BEGIN DSA PRIVATE KEY-----") != std::string_view::npos) return "ssh-dss";
+  if (content.find("-----BEGIN EC PRIVATE KEY-----") != std::string_view::npos) return "ecdsa";
+  const auto blob = openssh_public_blob(content);
+  if (!blob) return {};
+  return key_type_of_blob(*blob);
+}
+
+std::string public_key_line(std::string_view private_key_content) {
+  const auto blob = openssh_public_blob(private_key_content);
+  if (!blob) return {};
+  const auto type = key_type_of_blob(*blob);
+  if (type.empty()) return {};
+  return type + " " + crypto::base64_encode(*blob);
 }
 
 }  // namespace ward::ssh

@@ -106,6 +106,12 @@ crypto::SecretBytes encode_credential(const CredentialVersion& v) {
             {"markers", v.markers},
             {"current_secret_names", v.current_secret_names}};
   if (v.rotate_every) meta["rotate_every"] = util::format_duration(*v.rotate_every);
+  if (!v.revoke_after.empty()) {
+    json grace = json::object();
+    for (const auto& [version, when] : v.revoke_after) grace[std::to_string(version)] = when;
+    meta["revoke_after"] = grace;
+  }
+  if (!v.pending_owner.empty()) meta["pending_owner"] = v.pending_owner;
   const auto text = meta.dump();
   crypto::SecretBytes out = crypto::SecretBytes::from(k_record_magic);
   put_uint(out, text.size(), 4);
@@ -148,10 +154,18 @@ CredentialVersion decode_credential(const crypto::SecretBytes& plaintext) {
     v.purged = meta.value("purged", std::set<std::uint32_t>{});
     v.markers = meta.value("markers", std::set<std::uint32_t>{});
     v.current_secret_names = meta.value("current_secret_names", std::set<std::string>{});
+    if (const auto grace = meta.find("revoke_after"); grace != meta.end()) {
+      for (const auto& [version, when] : grace->items()) {
+        v.revoke_after[static_cast<std::uint32_t>(std::stoul(version))] = when.get<std::string>();
+      }
+    }
+    v.pending_owner = meta.value("pending_owner", "");
     if (meta.contains("rotate_every")) {
       v.rotate_every = util::parse_duration(meta.at("rotate_every").get<std::string>());
     }
   } catch (const json::exception&) {
+    fail(ErrorCode::auth, "credential record has malformed metadata");
+  } catch (const std::logic_error&) {  // std::stoul on a malformed version key
     fail(ErrorCode::auth, "credential record has malformed metadata");
   }
   const auto count = reader.uint(2);

@@ -40,6 +40,7 @@ CredentialVersion successor(const CredentialVersion& previous, VersionKind kind,
   next.purged = previous.purged;
   next.markers = previous.markers;
   next.current_secret_names = previous.current_secret_names;
+  next.revoke_after = previous.revoke_after;
   return next;
 }
 
@@ -151,6 +152,7 @@ CredentialVersion Vault::rotate(std::string_view name,
                                 const std::map<std::string, std::string>& field_updates,
                                 const std::string& generation_policy, const std::string& actor) {
   const auto previous = latest(name);
+  refuse_pending(previous);
   auto next = successor(previous, VersionKind::active, actor);
   for (const auto& [field, value] : field_updates) next.fields[field] = value;
   next.secrets = std::move(secrets);
@@ -158,6 +160,109 @@ CredentialVersion Vault::rotate(std::string_view name,
   next.current_version = next.version;
   write(id_of(name), next);
   return next;
+}
+
+CredentialVersion Vault::begin_pending(std::string_view name,
+                                       std::map<std::string, crypto::SecretBytes> secrets,
+                                       const std::map<std::string, std::string>& field_updates,
+                                       const std::string& generation_policy,
+                                       const std::string& actor, const std::string& owner) {
+  const auto previous = latest(name);
+  refuse_pending(previous);
+  if (previous.current_version == 0) {
+    fail(ErrorCode::not_found,
+         "credential " + quote_name(name) + " is revoked and has no current secret to replace");
+  }
+  auto next = successor(previous, VersionKind::pending, actor);
+  for (const auto& [field, value] : field_updates) next.fields[field] = value;
+  next.secrets = std::move(secrets);
+  if (!generation_policy.empty()) next.generation_policy = generation_policy;
+  next.pending_owner = owner;
+  write(id_of(name), next);
+  return next;
+}
+
+void Vault::remove_version_objects(const std::string& id, std::uint32_t version) {
+  const auto stored = stored_versions(id);
+  const auto found = stored.find(version);
+  if (found == stored.end()) return;
+  std::vector<std::string> doomed;
+  for (const auto generation : found->second) {
+    doomed.push_back(keyring::generation_name(logical(id, version), generation));
+  }
+  m_ns.store().remove_batch(doomed);
+}
+
+CredentialVersion Vault::commit_pending(std::string_view name, std::uint32_t pending,
+                                        const std::string& actor,
+                                        const std::optional<std::string>& revoke_previous_at) {
+  const auto id = id_of(name);
+  auto previous = latest(name);
+  if (previous.kind != VersionKind::pending || previous.version != pending) {
+    if (previous.markers.contains(pending) && previous.current_version > pending &&
+        !previous.revoked.contains(previous.current_version)) {
+      return read(name);  // another process resolved it the same way
+    }
+    fail(ErrorCode::conflict,
+         "pending version " + std::to_string(pending) + " of " + quote_name(name) +
+             " is no longer the newest: another process changed the credential",
+         "`ward cred show " + std::string(name) + "` shows its versions");
+  }
+  auto next = successor(previous, VersionKind::active, actor);
+  next.secrets = std::move(previous.secrets);
+  next.pending_owner.clear();
+  next.markers.insert(pending);
+  const auto superseded = previous.current_version;
+  next.current_version = next.version;
+  if (revoke_previous_at && superseded != 0) next.revoke_after[superseded] = *revoke_previous_at;
+  write(id, next);
+  // The commit is durable before the pending copy of the secret goes.
+  remove_version_objects(id, pending);
+  return next;
+}
+
+CredentialVersion Vault::discard_pending(std::string_view name, std::uint32_t pending,
+                                         const std::string& actor) {
+  const auto id = id_of(name);
+  const auto previous = latest(name);
+  if (previous.kind != VersionKind::pending || previous.version != pending) {
+    fail(ErrorCode::conflict,
+         "pending version " + std::to_string(pending) + " of " + quote_name(name) +
+             " is no longer the newest: another process changed the credential",
+         "`ward cred show " + std::string(name) + "` shows its versions");
+  }
+  auto marker = successor(previous, VersionKind::revocation, actor);
+  marker.pending_owner.clear();
+  // The fields the pending version would have changed (a new public key) stay the current
+  // version's.
+  if (previous.current_version != 0) {
+    const auto stored = stored_versions(id);
+    if (const auto found = stored.find(previous.current_version); found != stored.end()) {
+      marker.fields = load(id, previous.current_version, found->second).fields;
+    }
+  }
+  marker.markers.insert(pending);
+  marker.markers.insert(marker.version);
+  write(id, marker);
+  remove_version_objects(id, pending);
+  return marker;
+}
+
+CredentialVersion Vault::latest_by_id(const std::string& id) {
+  const auto versions = stored_versions(id);
+  if (versions.empty()) fail(ErrorCode::not_found, "no credential with id " + id);
+  return load(id, versions.rbegin()->first, versions.rbegin()->second);
+}
+
+void Vault::refuse_pending(const CredentialVersion& newest) const {
+  if (newest.kind != VersionKind::pending) return;
+  fail(ErrorCode::conflict,
+       "credential " + quote_name(newest.name) + " has a rotation in progress (pending version " +
+           std::to_string(newest.version) + ", written " + newest.created + " by " +
+           newest.actor + ")",
+       "`ward cred rotate " + newest.name +
+           " --apply` resolves a rotation whose process is gone by asking the target which "
+           "secret it accepts");
 }
 
 RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> version, bool purge,
@@ -181,6 +286,7 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
     }
     if (!previous.revoked.contains(*version)) result.revoked.push_back(*version);
     marker.revoked.insert(*version);
+    marker.revoke_after.erase(*version);
     if (marker.current_version == *version) marker.current_version = 0;
   } else {
     for (const auto& [v, generations] : stored) {
@@ -189,6 +295,8 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
       marker.revoked.insert(v);
     }
     marker.current_version = 0;
+    marker.revoke_after.clear();
+    marker.pending_owner.clear();
   }
   std::vector<std::string> doomed;
   if (purge) {

@@ -183,7 +183,7 @@ StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
   for (const auto& name : keys.store().list("")) {
     const auto family = name.substr(0, name.find('/'));
     if (family != "config" && family != "keys" && family != "creds" && family != "audit" &&
-        family != "backups" && family != "checks") {
+        family != "backups" && family != "checks" && family != "rotation") {
       report.notes.push_back(name + ": not a ward object");
     }
   }

@@ -36,6 +36,11 @@ std::unique_ptr<ssh::Session> connect_ssh(const vault::CredentialVersion& creden
                                           std::chrono::milliseconds timeout,
                                           SshStage* stage = nullptr);
 
+// connect_ssh's first half: the verified connection (host key checked, nobody logged in yet),
+// for callers that log in with ssh_login themselves (a rotation tells refusal from failure).
+std::unique_ptr<ssh::Session> connect_ssh_verified(const vault::CredentialVersion& credential,
+                                                   std::chrono::milliseconds timeout);
+
 // Where a client should connect to reach `host:port` of `credential`: directly, or through a
 // forwarder on 127.0.0.1 when the credential names a `bastion`. Keep it alive while connected.
 struct Route {

@@ -177,6 +177,9 @@ class Session {
 // The key type a private key file's content names ("ssh-rsa", "ssh-ed25519", "ecdsa-sha2-…"),
 // read from its unencrypted part; empty when it cannot tell.
 std::string private_key_type(std::string_view key_file_content);
+// The authorized_keys form ("ssh-ed25519 AAAA…") of an OpenSSH private key file's public half,
+// read from its unencrypted part; empty when the content is not in OpenSSH format.
+std::string public_key_line(std::string_view private_key_content);
 
 // Connects a TCP socket to the endpoint within the timeout, trying every address getaddrinfo
 // returns. Returns the connected (blocking) socket; throws Error(unreachable).

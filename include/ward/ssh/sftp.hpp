@@ -77,7 +77,10 @@ class Sftp {
 
   // nullopt when the path does not exist.
   std::optional<SftpAttributes> stat(const std::string& path);
-  enum class OpenMode { read, create_exclusive };
+  // overwrite truncates an existing file in place (its owner and mode stay): for files that
+  // must keep their identity, such as authorized_keys under sshd's StrictModes.
+  // append adds at the end (O_APPEND on OpenSSH's server), creating the file if needed.
+  enum class OpenMode { read, create_exclusive, overwrite, append };
   // nullopt with `status` set when the server refuses (no such file, already exists…).
   std::optional<SftpFile> open(const std::string& path, OpenMode mode, SftpStatus* status,
                                long permissions = 0600);

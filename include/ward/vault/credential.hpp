@@ -45,7 +45,14 @@ struct CredentialVersion {
   std::set<std::uint32_t> revoked;                     // every revoked version so far
   std::set<std::uint32_t> purged;                      // revoked versions whose objects are gone
   std::set<std::string> current_secret_names;          // secret fields of the current version
-  std::set<std::uint32_t> markers;                     // versions that are revocation markers
+  // Versions that hold no usable secret: revocation markers, and pending versions once
+  // resolved (committed into the next version, or discarded).
+  std::set<std::uint32_t> markers;
+  // Superseded versions still readable for a grace period: version → when it is revoked.
+  std::map<std::uint32_t, std::string> revoke_after;
+  // A pending version's writer ("host:pid"), so a later run can tell a rotation still in
+  // progress from one whose process is gone.
+  std::string pending_owner;
 };
 
 crypto::SecretBytes encode_credential(const CredentialVersion& version);
