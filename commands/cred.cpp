@@ -11,6 +11,7 @@
 #include "secret_input.hpp"
 #include "ward/crypto/password.hpp"
 #include "ward/error.hpp"
+#include "ward/policy/policy.hpp"
 #include "ward/vault/vault.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -25,7 +26,6 @@ std::pair<std::string, std::string> split_assignment(const std::string& text, co
   }
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
-
 
 // Fills the primary secret from the chosen source, checking user-supplied ones against the
 // strength policy.
@@ -115,12 +115,25 @@ nlohmann::json summary_json(const vault::CredentialVersion& v, const std::string
 
 namespace {
 
-std::string due_state(const std::optional<std::chrono::seconds>& every, const std::string& updated,
+// Rotation verdicts of the namespace's credentials, by credential id, from the one policy
+// module (`ward status` judges the same way).
+std::map<std::string, policy::Item> rotation_verdicts(Context& ctx, std::chrono::seconds window) {
+  policy::Options options;
+  options.window = window;
+  options.kinds = {"credential"};
+  std::map<std::string, policy::Item> out;
+  for (auto& item : policy::evaluate(ctx.keyring(), {ctx.namespace_name()}, options)) {
+    auto id = item.subject_id;
+    out.emplace(std::move(id), std::move(item));
+  }
+  return out;
+}
+
+std::string due_state(const std::map<std::string, policy::Item>& verdicts, const std::string& id,
                       std::uint32_t current) {
   if (current == 0) return "revoked";
-  if (!every) return "ok";
-  const auto due = util::parse_time(updated) + *every;
-  return util::now() > due ? "overdue" : "ok";
+  const auto found = verdicts.find(id);
+  return found == verdicts.end() ? "ok" : std::string(policy::to_string(found->second.state));
 }
 
 // Environment variables a credential's type feeds by default (the names its client reads).
@@ -297,7 +310,8 @@ void register_cred(CLI::App& app, Context& ctx) {
     });
     auto j = summary_json(record, id);
     j["versions"] = versions;
-    j["due"] = due_state(record.rotate_every, record.created, record.current_version);
+    j["due"] =
+        due_state(rotation_verdicts(ctx, std::chrono::seconds(0)), id, record.current_version);
     if (ctx.json()) {
       print_json({{"schema", "ward.cred.show/v1"}, {"credential", j}});
       return;
@@ -320,9 +334,10 @@ void register_cred(CLI::App& app, Context& ctx) {
       table.rows.push_back({k, v.size() > 60 ? "(" + std::to_string(v.size()) + " bytes)" : v});
     for (const auto& k : record.current_secret_names) {
       const auto held = record.secrets.find(k);
-      table.rows.push_back({k, held == record.secrets.end()
-                                   ? "(secret of version " + std::to_string(record.current_version) + ")"
-                                   : "(secret, " + std::to_string(held->second.size()) + " bytes)"});
+      table.rows.push_back(
+          {k, held == record.secrets.end()
+                  ? "(secret of version " + std::to_string(record.current_version) + ")"
+                  : "(secret, " + std::to_string(held->second.size()) + " bytes)"});
     }
     std::string revoked;
     for (const auto v : record.revoked) revoked += (revoked.empty() ? "" : ",") + std::to_string(v);
@@ -331,12 +346,34 @@ void register_cred(CLI::App& app, Context& ctx) {
   });
 
   // list
+  struct ListOptions {
+    bool due = false;
+    std::string within = "0s";
+  };
+  auto list_options = std::make_shared<ListOptions>();
   auto* list = cred->add_subcommand("list", "List the credentials of a namespace");
-  set_action(list, [&ctx] {
+  list->add_flag("--due", list_options->due,
+                 "Only credentials past their rotation policy (or due within --within)");
+  list->add_option("--within", list_options->within,
+                   "With --due: also those due within this window (default 0s)");
+  set_action(list, [&ctx, list_options] {
+    const auto window = util::parse_duration(list_options->within);
+    if (window.count() < 0) fail(ErrorCode::usage, "--within must not be negative");
+    if (!list_options->due && list_options->within != "0s")
+      fail(ErrorCode::usage, "--within goes with --due");
     vault::Vault vault(ctx.ns());
     std::vector<vault::CredentialSummary> items;
+    std::map<std::string, policy::Item> verdicts;
     ctx.audited("cred.list", "", "", [&](nlohmann::json& details) {
       items = vault.list();
+      verdicts = rotation_verdicts(ctx, window);
+      if (list_options->due) {
+        std::erase_if(items, [&](const vault::CredentialSummary& s) {
+          const auto state = due_state(verdicts, s.id, s.current_version);
+          return state != "due" && state != "overdue";
+        });
+        details["due"] = true;
+      }
       details["count"] = items.size();
     });
     if (ctx.json()) {
@@ -352,7 +389,9 @@ void register_cred(CLI::App& app, Context& ctx) {
                          {"fields", s.field_names},
                          {"secret_fields", s.secret_names},
                          {"revoked_versions", s.revoked_versions},
-                         {"due", due_state(s.rotate_every, s.updated, s.current_version)}};
+                         {"due", due_state(verdicts, s.id, s.current_version)}};
+        if (const auto v = verdicts.find(s.id); v != verdicts.end() && v->second.due_at)
+          j["due_at"] = util::format_time(*v->second.due_at);
         if (s.rotate_every) j["rotate_every"] = util::format_duration(*s.rotate_every);
         out.push_back(j);
       }
@@ -366,7 +405,7 @@ void register_cred(CLI::App& app, Context& ctx) {
       table.rows.push_back({s.name, s.type,
                             s.current_version ? std::to_string(s.current_version) : "-", s.updated,
                             s.rotate_every ? util::format_duration(*s.rotate_every) : "-",
-                            due_state(s.rotate_every, s.updated, s.current_version)});
+                            due_state(verdicts, s.id, s.current_version)});
     }
     table.print();
   });

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "commands.hpp"
@@ -10,6 +11,7 @@
 #include "output.hpp"
 #include "ward/crypto/password.hpp"
 #include "ward/error.hpp"
+#include "ward/policy/policy.hpp"
 #include "ward/rotate/rotation.hpp"
 #include "ward/util/duration.hpp"
 #include "ward/vault/vault.hpp"
@@ -26,6 +28,7 @@ struct RotateCommand {
   std::string type;
   std::string older_than;
   bool dry_run = false;
+  bool due = false;
   int parallel = 4;
 };
 
@@ -206,6 +209,16 @@ void rotate_all(Context& ctx, const RotateCommand& o) {
   const auto timeout = positive_duration(o.timeout, "--timeout");
 
   vault::Vault vault(ctx.ns());
+  // --due: the policy module's verdict (the same `ward status` and `cred list --due` give).
+  std::set<std::string> due_ids;
+  if (o.due) {
+    policy::Options policy_options;
+    policy_options.kinds = {"credential"};
+    for (const auto& item :
+         policy::evaluate(ctx.keyring(), {ctx.namespace_name()}, policy_options)) {
+      if (item.state != policy::State::ok) due_ids.insert(item.subject_id);
+    }
+  }
   std::vector<Candidate> candidates;
   std::vector<std::pair<std::string, std::string>> skipped;  // name, why
   const auto now = util::now();
@@ -213,6 +226,7 @@ void rotate_all(Context& ctx, const RotateCommand& o) {
     if (!o.type.empty() && summary.type != o.type) continue;
     if (summary.current_version == 0) continue;  // revoked
     if (older_than && now - util::parse_time(summary.updated) < *older_than) continue;
+    if (o.due && !due_ids.contains(summary.id)) continue;
     try {
       const auto record = vault.read(summary.name);
       const auto driver = rotate::driver_for(record);
@@ -430,6 +444,8 @@ void register_cred_rotate(CLI::App& cred, Context& ctx) {
   rotate->add_option("--type", o->type, "With --all: only credentials of this type");
   rotate->add_option("--older-than", o->older_than,
                      "With --all: only credentials whose secret is older than this (e.g. 90d)");
+  rotate->add_flag("--due", o->due,
+                   "With --all: only credentials past their rotation policy (as `ward status`)");
   rotate->add_flag("--dry-run", o->dry_run,
                    "With --all: list what would be rotated, change nothing");
   rotate->add_option("--parallel", o->parallel, "With --all: rotations at once (default 4)");
@@ -441,8 +457,8 @@ void register_cred_rotate(CLI::App& cred, Context& ctx) {
     if (o->write.name.empty()) {
       fail(ErrorCode::usage, "name the credential to rotate, or give --all");
     }
-    if (!o->type.empty() || !o->older_than.empty() || o->dry_run) {
-      fail(ErrorCode::usage, "--type, --older-than and --dry-run go with --all");
+    if (!o->type.empty() || !o->older_than.empty() || o->dry_run || o->due) {
+      fail(ErrorCode::usage, "--type, --older-than, --due and --dry-run go with --all");
     }
     if (!o->apply) {
       if (o->grace != "0s") fail(ErrorCode::usage, "--grace goes with --apply");

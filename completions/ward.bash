@@ -30,7 +30,8 @@ _ward_command_flags() {
         "cred add") echo "--type --field --field-file $secret --secret-field --rotate-every --allow-weak" ;;
         "cred get") echo "--field --version" ;;
         "cred show") echo "--version" ;;
-        "cred rotate") echo "--field --field-file $secret --allow-weak --apply --grace --timeout --all --type --older-than --dry-run --parallel" ;;
+        "cred list") echo "--due --within" ;;
+        "cred rotate") echo "--field --field-file $secret --allow-weak --apply --grace --timeout --all --type --older-than --due --dry-run --parallel" ;;
         "cred revoke") echo "--version --purge --apply --timeout" ;;
         "cred exec") echo "--env --" ;;
         "cred generate") echo "--policy" ;;
@@ -175,7 +176,7 @@ _ward() {
         --ns | --passphrase-fd | --kdf-memory | --kdf-iterations | --kek-max-age | --new-passphrase-fd | --max-age | --field | --secret-field | \
             --rotate-every | --version | --env | --cost | --min-length | --min-entropy | --since | \
             --action | --target | --sni | --warn-days | --expect-fingerprint | --timeout | \
-            --grace | --older-than)
+            --grace | --older-than | --within)
             # Free-form values (`--version` before a group prints the version and takes none).
             [[ -n $group || $prev != --version ]] && return 0
             ;;

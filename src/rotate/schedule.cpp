@@ -1,5 +1,6 @@
 #include "schedule.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 
@@ -99,6 +100,10 @@ Retirement retire_version(vault::Vault& vault, keyring::Namespace& ns,
         newest.current_version == version || newest.current_version == 0) {
       out.skipped = true;
       locked(store_mutex, drop_entries);
+      return out;
+    }
+    if (newest.kind == vault::VersionKind::pending) {
+      out.error = "a rotation of it is in progress; left for the next maintenance run";
       return out;
     }
     auto [current, old] = locked(store_mutex, [&] {

@@ -271,6 +271,9 @@ RevokeResult Vault::revoke(std::string_view name, std::optional<std::uint32_t> v
   const auto id = id_of(name);
   const auto stored = stored_versions(id);
   RevokeResult result;
+  // Revoking one version while a rotation is pending would make the pending version lose its
+  // place as the newest, and the rotation could not commit what it set on the target.
+  if (version) refuse_pending(previous);
   auto marker = successor(previous, VersionKind::revocation, actor);
   marker.markers.insert(marker.version);
   if (version) {

@@ -91,12 +91,12 @@ connects 'odd"role' "$(secret_of odd)" || fail "the quoted role cannot log in wi
 
 # --- A grace period: the old version stays readable, then the next command revokes it.
 prev=$(secret_of db)
-expect_exit 0 "$WARD" --json cred rotate db --apply --grace 2s
+expect_exit 0 "$WARD" --json cred rotate db --apply --grace 8s
 assert_eq "$(jq -r '.previous_revoked' <<<"$OUT")" false
 [[ -n $(jq -r '.revoke_at' <<<"$OUT") ]] || fail "no revoke_at"
 expect_exit 0 "$WARD" cred get db --version 3
 assert_eq "$OUT" "$prev"
-sleep 3
+sleep 8
 expect_exit 0 "$WARD" cred list # any command's brief maintenance
 expect_exit 3 "$WARD" cred get db --version 3
 expect_exit 0 "$WARD" --json audit log --action cred.revoke
@@ -177,6 +177,7 @@ connects flaky "$(secret_of flaky)" || fail "the re-run's password does not conn
 # --- ward killed after the change: the pending version is left; the next run asks the target,
 # which accepts the pending secret, and commits it.
 before=$(alter_count)
+cur_before=$("$WARD" --json cred show flaky | jq -r '.credential.current_version')
 WARD_TEST_ROTATE_PAUSE=after-change=30 "$WARD" cred rotate flaky --apply >/dev/null 2>&1 &
 pid=$!
 wait_for_alter "$before"
@@ -184,7 +185,8 @@ kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 expect_exit 0 "$WARD" --json cred show flaky
 pending=$(jq -r '.credential.version' <<<"$OUT")
-assert_eq "$(jq -r '.credential.current_version' <<<"$OUT")" $((pending - 1))
+assert_eq "$(jq -r '.credential.current_version' <<<"$OUT")" "$cur_before"
+assert_eq "$(secret_of flaky)" "$(secret_of flaky)" # the current secret is still readable
 expect_exit 0 "$WARD" --json cred rotate flaky --apply
 assert_eq "$(jq -r '.state' <<<"$OUT")" resolved
 assert_contains "$(jq -r '.resolution' <<<"$OUT")" "the target accepts pending version $pending"
@@ -252,4 +254,29 @@ expect_exit 4 "$WARD" cred revoke selfish --apply
 assert_contains "$ERR" "nothing was revoked"
 assert_contains "$ERR" "admin"
 expect_exit 0 "$WARD" cred get selfish
+
+# --- rotate --all: the policy module's verdict (--due), a dry run, and failures that do not
+# stop the others.
+pg_psql -c "CREATE ROLE due1 LOGIN PASSWORD '$old_pw'" >/dev/null
+add_db due1 due1 --rotate-every 1s
+sleep 2
+expect_exit 0 "$WARD" --json cred list --due
+assert_eq "$(jq -r '[.credentials[].name] | join(" ")' <<<"$OUT")" due1
+assert_eq "$(jq -r '.credentials[0].due' <<<"$OUT")" overdue
+expect_exit 0 "$WARD" --json cred rotate --all --due --dry-run
+assert_eq "$(jq -r '.schema' <<<"$OUT")" ward.cred.rotate.all/v1
+assert_eq "$(jq -r '[.would_rotate[].name] | join(" ")' <<<"$OUT")" due1
+assert_eq "$(secret_of due1)" "$old_pw"
+expect_exit 0 "$WARD" --json cred rotate --all --type generic --dry-run
+assert_eq "$(jq -r '.would_rotate | length' <<<"$OUT")" 0
+expect_exit 1 "$WARD" --json cred rotate --all --type postgres --timeout 2s --parallel 3
+assert_eq "$(jq -r '[.results[] | select(.ok | not) | .name] | sort | join(" ")' <<<"$OUT")" "baddb gone"
+assert_eq "$(jq -r '[.results[] | select(.ok) | .name] | sort | join(" ")' <<<"$OUT")" \
+  "behind db due1 flaky odd pgadmin selfish"
+assert_eq "$(jq -r '.failed' <<<"$OUT")" 2
+for pair in app:db due1:due1 flaky:flaky behind:behind pgadmin:pgadmin selfish:selfish; do
+  connects "${pair%%:*}" "$(secret_of "${pair##*:}")" || fail "${pair##*:} does not connect after rotate --all"
+done
+expect_exit 1 "$WARD" cred rotate --all --type postgres --timeout 2s
+assert_contains "$OUT" "7 rotated, 2 failed"
 echo "rotate on PostgreSQL: ok"
