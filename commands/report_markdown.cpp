@@ -1,5 +1,4 @@
 #include <map>
-#include <ranges>
 #include <sstream>
 
 #include "report_format.hpp"
@@ -49,7 +48,9 @@ std::string severity_counts(const report::Report& r) {
   std::map<check::Severity, std::size_t> counts;
   for (const auto& f : r.findings) ++counts[f.severity];
   std::string out;
-  for (const auto& [severity, n] : std::views::reverse(counts)) {  // worst first
+  // Worst first; a reverse iterator, not std::views::reverse, which clang 14 cannot build here.
+  for (auto entry = counts.rbegin(); entry != counts.rend(); ++entry) {
+    const auto& [severity, n] = *entry;
     if (!out.empty()) out += ", ";
     out += std::to_string(n) + " " + std::string(check::to_string(severity));
   }
