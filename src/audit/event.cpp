@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "ward/error.hpp"
+#include "ward/util/json_integer.hpp"
 
 namespace ward::audit {
 namespace {
@@ -82,12 +83,12 @@ nlohmann::json Event::to_json() const {
 Event Event::from_json(const nlohmann::json& document) {
   try {
     Event event;
-    event.seq = document.at("seq").get<std::uint64_t>();
+    event.seq = util::json_integer<std::uint64_t>(document.at("seq"));
     event.time = document.at("time").get<std::string>();
     const auto& actor = document.at("actor");
     event.actor.user = actor.at("user").get<std::string>();
     event.actor.host = actor.at("host").get<std::string>();
-    event.actor.uid = actor.at("uid").get<std::uint32_t>();
+    event.actor.uid = util::json_integer<std::uint32_t>(actor.at("uid"));
     if (actor.contains("ci"))
       event.actor.ci = actor.at("ci").get<std::map<std::string, std::string>>();
     event.action = document.at("action").get<std::string>();
@@ -95,7 +96,7 @@ Event Event::from_json(const nlohmann::json& document) {
     event.target = document.at("target").get<std::string>();
     event.target_id = document.at("target_id").get<std::string>();
     event.outcome = document.at("outcome").get<std::string>();
-    event.code = document.at("code").get<int>();
+    event.code = util::json_integer<int>(document.at("code"));
     event.details = document.at("details");
     event.prev = document.at("prev").get<std::string>();
     return event;

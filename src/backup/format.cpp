@@ -11,6 +11,7 @@
 #include "ward/crypto/hash.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
+#include "ward/util/json_integer.hpp"
 
 namespace ward::backup {
 namespace {
@@ -419,7 +420,7 @@ Snapshot decode_snapshot(ByteView plaintext) {
       std::copy(bytes->begin(), bytes->end(), id.begin());
       s.tree.push_back(id);
     }
-    s.tree_size = doc.at("tree_size").get<std::uint64_t>();
+    s.tree_size = util::json_integer<std::uint64_t>(doc.at("tree_size"));
     const auto& st = doc.at("stats");
     s.stats.files = st.value("files", std::uint64_t{0});
     s.stats.directories = st.value("directories", std::uint64_t{0});

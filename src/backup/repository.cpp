@@ -12,6 +12,7 @@
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
+#include "ward/util/json_integer.hpp"
 
 namespace ward::backup {
 namespace {
@@ -324,7 +325,7 @@ bool lock_is_stale(const nlohmann::json& lock, const std::string& own_host) {
     const auto time = util::parse_time(lock.at("time").get<std::string>());
     if (util::now() - time > k_lock_stale) return true;
     if (lock.at("host").get<std::string>() == own_host) {
-      const auto pid = lock.at("pid").get<int>();
+      const auto pid = util::json_integer<int>(lock.at("pid"));
       if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) return true;
     }
     return false;

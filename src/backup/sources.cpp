@@ -11,6 +11,7 @@
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
+#include "ward/util/json_integer.hpp"
 
 namespace ward::backup {
 namespace {
@@ -58,9 +59,9 @@ SourceRecord decode_source(const json& doc, const std::string& logical) {
     SourceRecord record;
     record.name = doc.at("name").get<std::string>();
     if (const auto& every = doc.at("expect_every_seconds"); !every.is_null()) {
-      record.expect_every = std::chrono::seconds(every.get<std::int64_t>());
+      record.expect_every = std::chrono::seconds(util::json_integer<std::int64_t>(every));
     }
-    record.version = doc.at("version").get<std::uint32_t>();
+    record.version = util::json_integer<std::uint32_t>(doc.at("version"));
     record.updated = util::parse_time(doc.at("updated").get<std::string>());
     return record;
   } catch (const std::exception&) {
@@ -107,8 +108,8 @@ VerificationRecord decode_verification(const json& doc, const std::string& logic
     record.ok = doc.at("ok").get<bool>();
     record.read_data = doc.at("read_data").get<bool>();
     record.read_subset = doc.at("read_subset").get<double>();
-    record.problems = doc.at("problems").get<std::uint64_t>();
-    record.packs_read = doc.at("packs_read").get<std::uint64_t>();
+    record.problems = util::json_integer<std::uint64_t>(doc.at("problems"));
+    record.packs_read = util::json_integer<std::uint64_t>(doc.at("packs_read"));
     record.snapshots = doc.at("snapshots").get<std::vector<std::string>>();
     return record;
   } catch (const std::exception&) {

@@ -11,6 +11,7 @@
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
+#include "ward/util/json_integer.hpp"
 
 namespace ward::keyring {
 namespace {
@@ -50,9 +51,9 @@ crypto::SecretBytes derive_unlock_key(const UnlockMaterial& unlock, const json& 
                                crypto::as_bytes("ward unlock key-file v1"), crypto::k_key_size);
   }
   crypto::Argon2Params params;
-  params.memory_kib = kdf.at("memory_kib").get<std::uint32_t>();
-  params.iterations = kdf.at("iterations").get<std::uint32_t>();
-  params.parallelism = kdf.at("parallelism").get<std::uint32_t>();
+  params.memory_kib = util::json_integer<std::uint32_t>(kdf.at("memory_kib"));
+  params.iterations = util::json_integer<std::uint32_t>(kdf.at("iterations"));
+  params.parallelism = util::json_integer<std::uint32_t>(kdf.at("parallelism"));
   return crypto::argon2id(unlock.secret, *salt, params);
 }
 
@@ -318,14 +319,14 @@ StoreConfig Keyring::read_config(store::ObjectStore& store) {
   try {
     config.document = *document;
     config.store_id = document->at("store_id").get<std::string>();
-    config.format = document->at("format").get<int>();
+    config.format = util::json_integer<int>(document->at("format"));
     config.created = document->at("created").get<std::string>();
     config.atomic_put_if_absent = document->at("put_if_absent").get<std::string>() == "atomic";
     config.kek_max_age = util::parse_duration(document->at("kek_max_age").get<std::string>());
     const auto& kdf = document->at("kdf");
-    config.kdf.memory_kib = kdf.at("memory_kib").get<std::uint32_t>();
-    config.kdf.iterations = kdf.at("iterations").get<std::uint32_t>();
-    config.kdf.parallelism = kdf.at("parallelism").get<std::uint32_t>();
+    config.kdf.memory_kib = util::json_integer<std::uint32_t>(kdf.at("memory_kib"));
+    config.kdf.iterations = util::json_integer<std::uint32_t>(kdf.at("iterations"));
+    config.kdf.parallelism = util::json_integer<std::uint32_t>(kdf.at("parallelism"));
   } catch (const json::exception&) {
     fail(ErrorCode::auth, "the config object of store " + store.url() + " is malformed");
   }
@@ -412,7 +413,7 @@ std::unique_ptr<Keyring> Keyring::unlock(store::ObjectStore& store, const Unlock
         auto master = crypto::aead_open(wrapping, *sealed, entry_aad(*entry));
         if (master.size() != crypto::k_key_size) continue;
         keyring->m_master_key = std::move(master);
-        keyring->m_master_serial = entry->at("master_serial").get<std::uint32_t>();
+        keyring->m_master_serial = util::json_integer<std::uint32_t>(entry->at("master_serial"));
         keyring->m_unlocked_by = entry->at("id").get<std::string>();
       } catch (const Error& e) {
         if (e.code() != ErrorCode::auth) throw;

@@ -7,6 +7,7 @@
 #include "ward/crypto/aead.hpp"
 #include "ward/error.hpp"
 #include "ward/util/duration.hpp"
+#include "ward/util/json_integer.hpp"
 
 namespace ward::vault {
 namespace {
@@ -138,7 +139,7 @@ CredentialVersion decode_credential(const crypto::SecretBytes& plaintext) {
   try {
     v.name = meta.at("name").get<std::string>();
     v.type = meta.at("type").get<std::string>();
-    v.version = meta.at("version").get<std::uint32_t>();
+    v.version = util::json_integer<std::uint32_t>(meta.at("version"));
     const auto kind = meta.at("kind").get<std::string>();
     v.kind = kind == "pending"      ? VersionKind::pending
              : kind == "revocation" ? VersionKind::revocation
@@ -149,7 +150,7 @@ CredentialVersion decode_credential(const crypto::SecretBytes& plaintext) {
     v.credential_created = meta.at("credential_created").get<std::string>();
     v.actor = meta.value("actor", "");
     v.generation_policy = meta.value("generation_policy", "");
-    v.current_version = meta.at("current_version").get<std::uint32_t>();
+    v.current_version = util::json_integer<std::uint32_t>(meta.at("current_version"));
     v.revoked = meta.at("revoked").get<std::set<std::uint32_t>>();
     v.purged = meta.value("purged", std::set<std::uint32_t>{});
     v.markers = meta.value("markers", std::set<std::uint32_t>{});
