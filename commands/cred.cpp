@@ -411,6 +411,7 @@ void register_cred(CLI::App& app, Context& ctx) {
   });
 
   register_cred_rotate(*cred, ctx);
+  register_cred_io(*cred, ctx);
 
   // exec
   struct ExecOptions {

@@ -37,5 +37,7 @@ nlohmann::json summary_json(const vault::CredentialVersion& v, const std::string
 
 // rotate and revoke (store only, and --apply on the target), in cred_rotate.cpp.
 void register_cred_rotate(CLI::App& cred, Context& ctx);
+// import and export, in cred_io.cpp.
+void register_cred_io(CLI::App& cred, Context& ctx);
 
 }  // namespace ward::cli

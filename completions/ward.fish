@@ -2,7 +2,7 @@
 
 set -l groups init key cred passwd audit store ns maintenance backup check tunnel status
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
-set -l cred_subs add get show list rotate revoke exec generate
+set -l cred_subs add get show list rotate revoke exec generate import export
 set -l passwd_subs hash verify check
 set -l audit_subs log verify checkpoint report export
 set -l store_subs info verify migrate
@@ -135,6 +135,14 @@ complete -c ward -n "__ward_needs_sub cred $cred_subs" -a rotate -d 'Add a new v
 complete -c ward -n "__ward_needs_sub cred $cred_subs" -a revoke -d 'Revoke a credential or one version'
 complete -c ward -n "__ward_needs_sub cred $cred_subs" -a exec -d 'Run a command with the credential in its environment'
 complete -c ward -n "__ward_needs_sub cred $cred_subs" -a generate -d 'Print a new random secret'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a import -d 'Store credentials from .env, JSON or a pass store'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a export -d 'Write credentials as JSON'
+complete -c ward -n '__ward_using cred import' -l input-format -x -a 'env json pass' -d 'Format of the input'
+complete -c ward -n '__ward_using cred import' -l type -x -a 'postgres mysql ssh https api-key generic' -d 'Type of the imported credentials'
+complete -c ward -n '__ward_using cred import' -l prefix -x -d 'Put this before every imported name'
+complete -c ward -n '__ward_using cred import' -l overwrite -d 'Give existing credentials a new version'
+complete -c ward -n '__ward_using cred import' -l dry-run -d 'Show what would be stored'
+complete -c ward -n '__ward_using cred export' -l reveal -d 'Include the secret values'
 complete -c ward -n '__ward_using cred add' -l type -x -a 'postgres mysql ssh https api-key generic' -d 'Credential type'
 complete -c ward -n '__ward_using cred add' -l secret-field -x -d 'Field that holds the secret'
 complete -c ward -n '__ward_using cred add' -l rotate-every -x -d 'Rotation policy'

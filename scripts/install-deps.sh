@@ -11,6 +11,8 @@ PACKAGES=(
   mandoc groff-base bash-completion zsh fish openssl git strace curl jq
   # loopback test servers started by the integration tests
   openssh-server openssh-client postgresql
+  # `ward cred import --input-format pass` and its test: the pass password store (with gnupg)
+  pass gnupg
   # STARTTLS and HTTP servers for `ward check` tests
   mariadb-server python3-aiosmtpd nginx-light
   # tools of the integration tests: clock skew against the S3 server
