@@ -132,27 +132,29 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
   }
 }
 
-// Stored check results: each authenticates under its namespace's KEK at its own path.
-void verify_check_results(keyring::Keyring& keys, StoreReport& report) {
+// Stored check results and redaction run records: each authenticates under its namespace's
+// KEK at its own path.
+void verify_namespace_records(keyring::Keyring& keys, StoreReport& report,
+                              const std::string& family, ObjectType type) {
   auto& store = keys.store();
   std::set<std::string> known;
   std::vector<std::string> unreadable;
   const auto names = keys.namespace_names(&unreadable);
   for (const auto& logical : unreadable) {
-    // Already reported by verify_master_objects; its check results cannot be checked.
+    // Already reported by verify_master_objects; its records cannot be checked.
     known.insert(segment_after(logical, "keys/ns/"));
   }
   for (const auto& ns_name : names) {
     auto& ns = keys.ns(ns_name);
     known.insert(ns.id());
-    const auto prefix = "checks/" + ns.id() + "/";
+    const auto prefix = family + ns.id() + "/";
     for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
       for (const auto generation : generations) {
         const auto name = keyring::generation_name(logical, generation);
         const auto bytes = store.get(name);
         if (!bytes) continue;
         try {
-          (void)ns.open(ObjectType::check_result, logical, *bytes);
+          (void)ns.open(type, logical, *bytes);
           ++report.objects;
         } catch (const Error& e) {
           if (e.code() != ErrorCode::auth) throw;
@@ -161,8 +163,8 @@ void verify_check_results(keyring::Keyring& keys, StoreReport& report) {
       }
     }
   }
-  for (const auto& name : store.list("checks/")) {
-    if (!known.contains(segment_after(name, "checks/"))) {
+  for (const auto& name : store.list(family)) {
+    if (!known.contains(segment_after(name, family))) {
       report.problems.push_back(name + ": belongs to no namespace");
     }
   }
@@ -176,7 +178,8 @@ StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
   verify_master_objects(keys, report);
   note_orphan_keys(keys, report);
   verify_credentials(keys, report);
-  verify_check_results(keys, report);
+  verify_namespace_records(keys, report, "checks/", ObjectType::check_result);
+  verify_namespace_records(keys, report, "redact/", ObjectType::redact_run);
   report.audit = log.verify(std::nullopt, keys.checkpoint_public_key());
   report.objects += report.audit.events;
   for (const auto& problem : report.audit.problems) report.problems.push_back("audit: " + problem);
