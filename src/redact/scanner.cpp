@@ -1,0 +1,169 @@
+#include "ward/redact/scanner.hpp"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+
+#include "ward/error.hpp"
+
+namespace ward::redact {
+namespace {
+
+struct DatabaseDeleter {
+  void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+struct ScratchDeleter {
+  void operator()(hs_scratch_t* scratch) const { hs_free_scratch(scratch); }
+};
+using Database = std::unique_ptr<hs_database_t, DatabaseDeleter>;
+using Scratch = std::unique_ptr<hs_scratch_t, ScratchDeleter>;
+
+struct Candidate {
+  std::uint32_t pattern;
+  std::size_t from;
+  std::size_t to;
+};
+
+int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+             unsigned int /*flags*/, void* context) {
+  static_cast<std::vector<Candidate>*>(context)->push_back(
+      {id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+  return 0;  // keep scanning
+}
+
+}  // namespace
+
+struct Scanner::Impl {
+  DetectorList detectors;
+  std::vector<std::uint32_t> pattern_detector;  // pattern id → detector index
+  Database database;
+  Scratch prototype;
+  mutable std::mutex pool_mutex;
+  mutable std::vector<Scratch> pool;
+
+  Scratch borrow() const {
+    {
+      const std::lock_guard lock(pool_mutex);
+      if (!pool.empty()) {
+        auto scratch = std::move(pool.back());
+        pool.pop_back();
+        return scratch;
+      }
+    }
+    hs_scratch_t* clone = nullptr;
+    if (hs_clone_scratch(prototype.get(), &clone) != HS_SUCCESS) {
+      fail(ErrorCode::internal, "cannot allocate Hyperscan scratch space");
+    }
+    return Scratch(clone);
+  }
+  void give_back(Scratch scratch) const {
+    const std::lock_guard lock(pool_mutex);
+    pool.push_back(std::move(scratch));
+  }
+};
+
+Scanner::Scanner(DetectorList detectors) : m_impl(std::make_unique<Impl>()) {
+  m_impl->detectors = std::move(detectors);
+  std::vector<std::string> regexes;
+  std::vector<unsigned int> flags;
+  for (std::uint32_t d = 0; d < m_impl->detectors.size(); ++d) {
+    for (const auto& pattern : m_impl->detectors[d]->patterns()) {
+      regexes.push_back(pattern.regex);
+      unsigned int f = HS_FLAG_SOM_LEFTMOST;
+      if (pattern.caseless) f |= HS_FLAG_CASELESS;
+      if (pattern.dotall) f |= HS_FLAG_DOTALL;
+      flags.push_back(f);
+      m_impl->pattern_detector.push_back(d);
+    }
+  }
+  if (regexes.empty()) fail(ErrorCode::usage, "no detectors selected");
+  std::vector<const char*> expressions;
+  std::vector<unsigned int> ids;
+  for (std::size_t i = 0; i < regexes.size(); ++i) {
+    expressions.push_back(regexes[i].c_str());
+    ids.push_back(static_cast<unsigned int>(i));
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned int>(expressions.size()), HS_MODE_BLOCK, nullptr, &db,
+                       &error) != HS_SUCCESS) {
+    std::string message = error != nullptr && error->message != nullptr ? error->message : "?";
+    std::string culprit;
+    if (error != nullptr && error->expression >= 0) {
+      const auto d = m_impl->pattern_detector[static_cast<std::size_t>(error->expression)];
+      culprit = " in detector '" + std::string(m_impl->detectors[d]->name()) + "'";
+    }
+    hs_free_compile_error(error);
+    fail(ErrorCode::usage, "cannot compile the pattern" + culprit + ": " + message,
+         "patterns use PCRE syntax without back-references or look-around");
+  }
+  m_impl->database.reset(db);
+  hs_scratch_t* scratch = nullptr;
+  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+    fail(ErrorCode::internal, "cannot allocate Hyperscan scratch space");
+  }
+  m_impl->prototype.reset(scratch);
+}
+
+Scanner::Scanner(Scanner&&) noexcept = default;
+Scanner& Scanner::operator=(Scanner&&) noexcept = default;
+Scanner::~Scanner() = default;
+
+const DetectorList& Scanner::detectors() const { return m_impl->detectors; }
+
+void Scanner::scan(std::string_view text, std::vector<Hit>& out) const {
+  if (text.empty()) return;
+  std::vector<Candidate> candidates;
+  auto scratch = m_impl->borrow();
+  // Hyperscan's block mode takes an unsigned int length; callers scan in chunks far smaller.
+  if (text.size() > 0xffffffffU) fail(ErrorCode::internal, "scan buffer larger than 4 GiB");
+  const auto status =
+      hs_scan(m_impl->database.get(), text.data(), static_cast<unsigned int>(text.size()), 0,
+              scratch.get(), on_match, &candidates);
+  m_impl->give_back(std::move(scratch));
+  if (status != HS_SUCCESS) fail(ErrorCode::internal, "Hyperscan scan failed");
+  if (candidates.empty()) return;
+
+  // One candidate per (pattern, start): the longest or shortest end, as the detector wants.
+  std::ranges::sort(candidates, [](const Candidate& a, const Candidate& b) {
+    if (a.pattern != b.pattern) return a.pattern < b.pattern;
+    if (a.from != b.from) return a.from < b.from;
+    return a.to < b.to;
+  });
+  std::vector<Hit> hits;
+  for (std::size_t i = 0; i < candidates.size();) {
+    std::size_t j = i;
+    while (j + 1 < candidates.size() && candidates[j + 1].pattern == candidates[i].pattern &&
+           candidates[j + 1].from == candidates[i].from) {
+      ++j;
+    }
+    const auto detector = m_impl->pattern_detector[candidates[i].pattern];
+    const auto& chosen =
+        m_impl->detectors[detector]->extent() == Extent::longest ? candidates[j] : candidates[i];
+    std::size_t begin = chosen.from;
+    std::size_t end = chosen.to;
+    if (m_impl->detectors[detector]->validate(text, begin, end) && begin < end) {
+      hits.push_back({begin, end, detector});
+    }
+    i = j + 1;
+  }
+  // Non-overlapping: leftmost first, then longest, then the detector listed first.
+  std::ranges::sort(hits, [](const Hit& a, const Hit& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    if (a.end != b.end) return a.end > b.end;
+    return a.detector < b.detector;
+  });
+  std::size_t covered = 0;
+  bool any = false;
+  for (const auto& hit : hits) {
+    if (any && hit.begin < covered) continue;
+    out.push_back(hit);
+    covered = hit.end;
+    any = true;
+  }
+}
+
+}  // namespace ward::redact
