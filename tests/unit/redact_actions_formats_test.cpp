@@ -1,0 +1,201 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+#include "ward/crypto/random.hpp"
+#include "ward/redact/action.hpp"
+#include "ward/redact/format.hpp"
+
+namespace wr = ward::redact;
+using ward::testing::error_code_of;
+
+namespace {
+
+struct Keys {
+  ward::crypto::SecretBytes pseudonym = ward::crypto::random_secret(32);
+  ward::crypto::SecretBytes token = ward::crypto::random_secret(32);
+  [[nodiscard]] wr::ActionKeys keys() const { return {&pseudonym, &token}; }
+};
+
+wr::Redactor redactor(wr::ActionKind kind, const Keys& keys, std::string replacement = {}) {
+  wr::ActionSpec spec;
+  spec.kind = kind;
+  spec.replacement = std::move(replacement);
+  return {spec, keys.keys()};
+}
+
+// Runs a whole input through one format as a single chunk.
+std::string redact_text(const wr::FileRedaction& redaction, const std::string& input,
+                        wr::Stats* stats_out = nullptr) {
+  auto format = wr::make_format(redaction);
+  format->prepare(input);
+  std::vector<wr::Edit> edits;
+  wr::Stats stats;
+  format->edits(input, true, edits, stats);
+  std::string out;
+  wr::apply_edits(input, edits, out);
+  if (stats_out != nullptr) *stats_out = stats;
+  return out;
+}
+
+wr::FileRedaction scan_all(wr::InputFormat format, wr::ActionKind kind, const Keys& keys) {
+  wr::FileRedaction redaction;
+  redaction.format = format;
+  redaction.scanner = std::make_shared<const wr::Scanner>(wr::select_detectors({}));
+  redaction.redactor = std::make_shared<const wr::Redactor>(redactor(kind, keys));
+  return redaction;
+}
+
+}  // namespace
+
+TEST_CASE("redact actions: mask, partial, hash, encrypt, drop, replace") {
+  const Keys keys;
+  CHECK(redactor(wr::ActionKind::mask, keys).apply("4111111111111111") == std::string(16, '*'));
+  CHECK(redactor(wr::ActionKind::partial, keys).apply("4111111111111111") ==
+        std::string(12, '*') + "1111");
+  const auto hash = redactor(wr::ActionKind::hash, keys);
+  const auto pseudonym = hash.apply("alice@example.com");
+  REQUIRE(pseudonym);
+  CHECK(pseudonym->starts_with("pii_"));
+  CHECK(pseudonym->size() == 30);
+  CHECK(hash.apply("alice@example.com") == pseudonym);  // stable: joins survive
+  CHECK(hash.apply("bob@example.com") != pseudonym);
+  CHECK(hash.is_output(*pseudonym));
+  const Keys other;
+  CHECK(redactor(wr::ActionKind::hash, other).apply("alice@example.com") != pseudonym);
+
+  const auto encrypt = redactor(wr::ActionKind::encrypt, keys);
+  const auto token = encrypt.apply("alice@example.com");
+  REQUIRE(token);
+  CHECK(token->starts_with("wtk1."));
+  CHECK(encrypt.apply("alice@example.com") == token);  // deterministic
+  CHECK(wr::reveal_token(*token, keys.token).reveal() == "alice@example.com");
+  CHECK(error_code_of([&] { (void)wr::reveal_token(*token, other.token); }) ==
+        ward::ErrorCode::auth);
+  auto tampered = *token;
+  tampered[8] = tampered[8] == 'A' ? 'B' : 'A';
+  CHECK(error_code_of([&] { (void)wr::reveal_token(tampered, keys.token); }) ==
+        ward::ErrorCode::auth);
+  CHECK(error_code_of([&] { (void)wr::reveal_token("nope", keys.token); }) ==
+        ward::ErrorCode::usage);
+  CHECK(wr::reveal_token(*encrypt.apply(""), keys.token).reveal().empty());
+
+  CHECK_FALSE(redactor(wr::ActionKind::drop, keys).apply("x"));
+  CHECK(redactor(wr::ActionKind::replace, keys, "[gone]").apply("x") == "[gone]");
+  CHECK(wr::masked_sample("alice@example.com") == "*************.com");
+  CHECK(wr::masked_sample("10.1.2.3") == "1*******");
+  CHECK(error_code_of([] { (void)wr::parse_action("shred"); }) == ward::ErrorCode::usage);
+}
+
+TEST_CASE("redact format text: only the findings change") {
+  const Keys keys;
+  const std::string input =
+      "2026-11-23T14:43:00Z user=alice@example.com card=4111111111111111 ok\n"
+      "2026-11-23T14:43:01Z nothing here 1234567890123\n"
+      "tail without newline 10.0.0.7";
+  wr::Stats stats;
+  const auto out =
+      redact_text(scan_all(wr::InputFormat::text, wr::ActionKind::mask, keys), input, &stats);
+  CHECK(out ==
+        "2026-11-23T14:43:00Z user=***************** card=**************** ok\n"
+        "2026-11-23T14:43:01Z nothing here 1234567890123\n"
+        "tail without newline ********");
+  CHECK(stats.items == 3);
+  CHECK(stats.detectors.at("email") == 1);
+  CHECK(stats.detectors.at("card") == 1);
+  CHECK(stats.detectors.at("ipv4") == 1);
+  // Idempotent: a second pass finds nothing.
+  CHECK(redact_text(scan_all(wr::InputFormat::text, wr::ActionKind::mask, keys), out) == out);
+  // drop removes the span.
+  CHECK(redact_text(scan_all(wr::InputFormat::text, wr::ActionKind::drop, keys),
+                    "to a@example.com now") == "to  now");
+}
+
+TEST_CASE("redact format csv: quoting kept, bytes outside redacted cells identical") {
+  const Keys keys;
+  const std::string input =
+      "id,\"e-mail\",note,phone\r\n"
+      "1,alice@example.com,\"said \"\"hi\"\", card 4111111111111111\",+4930123456\r\n"
+      "2,\"bob@example.com\",\"multi\nline, no pii\",\r\n"
+      "3,,plain,+4930654321\r\n";
+  // Every cell scanned.
+  const auto all = redact_text(scan_all(wr::InputFormat::csv, wr::ActionKind::mask, keys), input);
+  CHECK(all ==
+        "id,\"e-mail\",note,phone\r\n"
+        "1,*****************,\"said \"\"hi\"\", card ****************\",***********\r\n"
+        "2,\"***************\",\"multi\nline, no pii\",\r\n"
+        "3,,plain,***********\r\n");
+  // By column: the whole value of e-mail hashed, findings in note replaced with a constant that
+  // needs quoting.
+  wr::FileRedaction columns;
+  columns.format = wr::InputFormat::csv;
+  columns.rules.push_back(
+      {"e-mail", nullptr,
+       std::make_shared<const wr::Redactor>(redactor(wr::ActionKind::hash, keys))});
+  columns.rules.push_back({"note",
+                           std::make_shared<const wr::Scanner>(wr::select_detectors({"card"})),
+                           std::make_shared<const wr::Redactor>(
+                               redactor(wr::ActionKind::replace, keys, "[card, removed]"))});
+  wr::Stats stats;
+  const auto out = redact_text(columns, input, &stats);
+  const auto alice = *redactor(wr::ActionKind::hash, keys).apply("alice@example.com");
+  const auto bob = *redactor(wr::ActionKind::hash, keys).apply("bob@example.com");
+  CHECK(out ==
+        "id,\"e-mail\",note,phone\r\n"
+        "1," +
+            alice +
+            ",\"said \"\"hi\"\", card [card, removed]\",+4930123456\r\n"
+            "2,\"" +
+            bob +
+            "\",\"multi\nline, no pii\",\r\n"
+            "3,,plain,+4930654321\r\n");
+  CHECK(stats.fields.at("e-mail") == 2);
+  CHECK(stats.fields.at("note") == 1);
+  CHECK(redact_text(columns, out) == out);  // hashing twice changes nothing
+  // An unknown column is refused before anything is processed.
+  wr::FileRedaction unknown;
+  unknown.format = wr::InputFormat::csv;
+  unknown.rules.push_back(
+      {"email", nullptr,
+       std::make_shared<const wr::Redactor>(redactor(wr::ActionKind::mask, keys))});
+  CHECK(error_code_of([&] { wr::make_format(unknown)->prepare(input); }) == ward::ErrorCode::usage);
+}
+
+TEST_CASE("redact format json: by field path and every string value, spacing kept") {
+  const Keys keys;
+  const std::string input =
+      "{\"user\": {\"email\": \"alice@example.com\", \"age\": 41}, \"ip\":\"10.0.0.7\", "
+      "\"items\": [{\"email\": \"bob@example.com\"}], \"n\": 4111111111111111}\n"
+      "{\"note\":\"line\\nalice@example.com \\\"quoted\\\"\",\"user\":{\"email\":null}}\n";
+  const auto all = redact_text(scan_all(wr::InputFormat::jsonl, wr::ActionKind::mask, keys), input);
+  CHECK(all ==
+        "{\"user\": {\"email\": \"*****************\", \"age\": 41}, \"ip\":\"********\", "
+        "\"items\": [{\"email\": \"***************\"}], \"n\": 4111111111111111}\n"
+        "{\"note\":\"line\\n***************** \\\"quoted\\\"\",\"user\":{\"email\":null}}\n");
+  for (const auto& line : {all.substr(0, all.find('\n')), all.substr(all.find('\n') + 1)}) {
+    if (!line.empty()) CHECK_NOTHROW(nlohmann::json::parse(line));
+  }
+
+  wr::FileRedaction fields;
+  fields.format = wr::InputFormat::jsonl;
+  fields.rules.push_back(
+      {"$.user.email", nullptr,
+       std::make_shared<const wr::Redactor>(redactor(wr::ActionKind::drop, keys))});
+  fields.rules.push_back({"$.items[0].email", nullptr,
+                          std::make_shared<const wr::Redactor>(
+                              redactor(wr::ActionKind::replace, keys, "a \"quoted\" value"))});
+  wr::Stats stats;
+  const auto out = redact_text(fields, input, &stats);
+  CHECK(out ==
+        "{\"user\": {\"email\": null, \"age\": 41}, \"ip\":\"10.0.0.7\", "
+        "\"items\": [{\"email\": \"a \\\"quoted\\\" value\"}], \"n\": 4111111111111111}\n"
+        "{\"note\":\"line\\nalice@example.com \\\"quoted\\\"\",\"user\":{\"email\":null}}\n");
+  CHECK(stats.fields.at("$.user.email") == 1);
+  CHECK(stats.fields.at("$.items[*].email") == 1);
+
+  wr::FileRedaction document = scan_all(wr::InputFormat::json, wr::ActionKind::partial, keys);
+  CHECK(redact_text(document, "[\n  \"x 4111111111111111\",\n  {\"k\": []}\n]\n") ==
+        "[\n  \"x ************1111\",\n  {\"k\": []}\n]\n");
+  CHECK(error_code_of([&] { (void)redact_text(document, "{\"a\": \"alice@example.com\""); }) ==
+        ward::ErrorCode::usage);
+}
