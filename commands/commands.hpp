@@ -27,6 +27,7 @@ void register_check(CLI::App& app, Context& ctx);
 // Adds ssh, source and all to the `check` group (after register_check).
 void register_check_sources(CLI::App& app, Context& ctx);
 void register_tunnel(CLI::App& app, Context& ctx);
+void register_redact(CLI::App& app, Context& ctx);
 // Adds ssh, source and all to the `check` group (after register_check).
 void register_check_sources(CLI::App& app, Context& ctx);
 

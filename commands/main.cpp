@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   ward::cli::register_check_sources(app, ctx);
   ward::cli::register_tunnel(app, ctx);
   ward::cli::register_status(app, ctx);
+  ward::cli::register_redact(app, ctx);
 
   // Everything after the first `--` belongs to a child command (`cred exec NAME -- cmd -c …`);
   // CLI11 2.1 would try to parse its flags, so it never sees them.

@@ -1,7 +1,7 @@
 # bash completion for ward(1)                                    -*- shell-script -*-
 # Installed as /usr/share/bash-completion/completions/ward.
 
-_ward_groups="init key cred passwd audit store ns maintenance backup check tunnel status"
+_ward_groups="init key cred passwd audit store ns maintenance backup check tunnel status redact"
 _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --version -h --help"
 
 # Subcommands of each group.
@@ -15,6 +15,7 @@ _ward_subcommands() {
         ns) echo "list create destroy" ;;
         backup) echo "create list diff restore verify prune source" ;;
         check) echo "tls http ssh source all" ;;
+        redact) echo "scan run jobs reveal" ;;
     esac
 }
 
@@ -57,6 +58,8 @@ _ward_command_flags() {
         "check all") echo "--parallel --type --timeout --fail-on --junit" ;;
         tunnel) echo "--via --to --listen --timeout" ;;
         status) echo "--due" ;;
+        "redact scan") echo "--input-format --detectors --samples" ;;
+        "redact run") echo "--input-format --detectors --action --keep --replacement --column -o --output --in-place --dry-run" ;;
     esac
     echo "-h --help"
 }
@@ -81,7 +84,8 @@ _ward_command_takes_arg() {
             --to | --include | --read-data-subset | --keep-last | --keep-daily | --keep-weekly | \
             --keep-monthly | --starttls | --sni | --ca | --min-version | --warn-days | \
             --expect-fingerprint | --timeout | --fail-on | --junit | --known-hosts | --expect-hostkey | \
-            --cred | --user | --parallel | --via | --listen) return 0 ;;
+            --cred | --user | --parallel | --via | --listen | \
+            --input-format | --detectors | --samples | --keep | --replacement | --column | -o | --output) return 0 ;;
     esac
     return 1
 }

@@ -1,6 +1,6 @@
 # fish completion for ward(1). Installed in /usr/share/fish/vendor_completions.d.
 
-set -l groups init key cred passwd audit store ns maintenance backup check tunnel status
+set -l groups init key cred passwd audit store ns maintenance backup check tunnel status redact
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate import export
 set -l passwd_subs hash verify check
@@ -9,6 +9,7 @@ set -l store_subs info verify migrate
 set -l ns_subs list create destroy
 set -l backup_subs create list diff restore verify prune source
 set -l check_subs tls http ssh source all
+set -l redact_subs scan run jobs reveal
 
 # True when the command line has GROUP and, if given, SUB as its command words.
 function __ward_using
@@ -278,3 +279,19 @@ complete -c ward -n '__ward_using tunnel' -l via -x -d 'ssh credential of the ba
 complete -c ward -n '__ward_using tunnel' -l to -x -d 'Target HOST:PORT as the bastion sees it'
 complete -c ward -n '__ward_using tunnel' -l listen -x -d 'Local ADDRESS:PORT to listen on'
 complete -c ward -n '__ward_using tunnel' -l timeout -x -d 'Seconds for each network step'
+# redact
+complete -c ward -n "not __fish_seen_subcommand_from $groups" -a redact -d 'Find and redact personal data and secrets'
+complete -c ward -n "__ward_needs_sub redact $redact_subs" -a scan -d 'Count personal data and secrets; exit 1 when found'
+complete -c ward -n "__ward_needs_sub redact $redact_subs" -a run -d 'Run a redaction job or redact files ad hoc'
+complete -c ward -n "__ward_needs_sub redact $redact_subs" -a jobs -d 'Jobs, their last runs, whether overdue'
+complete -c ward -n "__ward_needs_sub redact $redact_subs" -a reveal -d 'Decrypt tokens of the encrypt action'
+complete -c ward -n '__ward_using redact' -l input-format -x -a 'auto text csv jsonl json' -d 'Input format'
+complete -c ward -n '__ward_using redact' -l detectors -x -d 'Detectors, comma-separated'
+complete -c ward -n '__ward_using redact scan' -l samples -x -d 'Masked samples per detector'
+complete -c ward -n '__ward_using redact run' -l action -x -a 'mask partial hash encrypt drop replace' -d 'What replaces each finding'
+complete -c ward -n '__ward_using redact run' -l keep -x -d 'partial: characters kept at the end'
+complete -c ward -n '__ward_using redact run' -l replacement -x -d 'replace: the constant'
+complete -c ward -n '__ward_using redact run' -l column -x -d 'Only this CSV column or JSON field path'
+complete -c ward -n '__ward_using redact run' -s o -l output -r -F -d 'Write the result here (- for stdout)'
+complete -c ward -n '__ward_using redact run' -l in-place -d 'Replace each input atomically'
+complete -c ward -n '__ward_using redact run' -l dry-run -d 'Count what would change'
