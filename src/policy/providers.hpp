@@ -17,5 +17,7 @@ std::vector<Item> certificates(const Scope& scope);
 // Backup sources (`backup source list`): a scheduled source whose latest snapshot is older
 // than its expect_every is overdue; a latest snapshot no verify has covered is due.
 std::vector<Item> backups(const Scope& scope);
+// Redaction jobs with an `expect_every` against their last run record (`redact/`).
+std::vector<Item> redaction(const Scope& scope);
 
 }  // namespace ward::policy::providers

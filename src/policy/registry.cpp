@@ -8,6 +8,7 @@ const std::vector<ProviderEntry>& registered_providers() {
       {"key", providers::keys},
       {"certificate", providers::certificates},
       {"backup", providers::backups},
+      {"redaction", providers::redaction},
   };
   return list;
 }
