@@ -173,6 +173,8 @@ void run_job_file(Context& ctx, const RunCommand& o) {
     }
     return credential;
   };
+  bool changes_started = false;
+  env.changes_started = &changes_started;
   const auto job_id = ns.object_id("redact-job:" + spec.name);
   redact::JobResult result;
   ctx.audited(o.dry_run ? "redact.dry-run" : "redact.run", spec.name, job_id,
@@ -181,7 +183,7 @@ void run_job_file(Context& ctx, const RunCommand& o) {
                 try {
                   result = redact::run_job(spec, env, o.dry_run);
                 } catch (const Error& e) {
-                  if (!o.dry_run) {
+                  if (!o.dry_run && changes_started) {
                     redact::RunRecord failed;
                     failed.job = spec.name;
                     failed.started = started;
@@ -368,7 +370,8 @@ void register_redact(CLI::App& app, Context& ctx) {
   scan->add_option("--input-format", scan_options->input_format,
                    "auto (by extension), text, csv, jsonl or json")
       ->check(CLI::IsMember({"auto", "text", "csv", "jsonl", "json"}));
-  scan->add_option("--detectors", scan_options->detectors, detector_help);
+  scan->add_option("--detectors", scan_options->detectors, detector_help)
+      ->allow_extra_args(false);
   scan->add_option("--samples", scan_options->samples,
                    "Masked samples shown per detector (default 3)");
   set_action(scan, [&ctx, scan_options] { run_scan(ctx, *scan_options); });
@@ -382,14 +385,15 @@ void register_redact(CLI::App& app, Context& ctx) {
   run->add_option("--input-format", run_options->input_format,
                   "auto (by extension), text, csv, jsonl or json")
       ->check(CLI::IsMember({"auto", "text", "csv", "jsonl", "json"}));
-  run->add_option("--detectors", run_options->detectors, detector_help);
+  run->add_option("--detectors", run_options->detectors, detector_help)->allow_extra_args(false);
   run->add_option("--action", run_options->action,
                   "mask, partial, hash, encrypt, drop or replace (ad-hoc runs)")
       ->check(CLI::IsMember({"mask", "partial", "hash", "encrypt", "drop", "replace"}));
   run->add_option("--keep", run_options->keep, "partial: characters kept at the end (default 4)");
   run->add_option("--replacement", run_options->replacement, "replace: the constant text");
   run->add_option("--column", run_options->columns,
-                  "Only this CSV column or JSON field path ($.user.email); repeatable");
+                  "Only this CSV column or JSON field path ($.user.email); repeatable")
+      ->allow_extra_args(false);
   run->add_option("-o,--output", run_options->output, "Write the result here (- for stdout)");
   run->add_flag("--in-place", run_options->in_place,
                 "Replace each input atomically (temp file, fsync, rename; mode kept)");

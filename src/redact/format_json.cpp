@@ -245,7 +245,13 @@ void walk(std::string_view text, std::size_t from, std::size_t to, Visit&& visit
       if (stack.back().object) stack.back().expect_key = true;
       continue;
     }
-    if (i < to && (text[i] == '}' || text[i] == ']')) continue;
+    if (i < to && (text[i] == '}' || text[i] == ']')) {
+      if (stack.back().object != (text[i] == '}')) malformed("mismatched bracket");
+      path.resize(stack.back().path_length);
+      stack.pop_back();
+      ++i;
+      goto after_value;
+    }
     malformed("expected ',' or a closing bracket");
   }
 }

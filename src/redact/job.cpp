@@ -439,6 +439,7 @@ JobResult run_job(const JobSpec& spec, const JobEnvironment& env, bool dry_run) 
   }
 
   // Phase 2: redact.
+  if (env.changes_started != nullptr) *env.changes_started = true;
   const auto now = util::now();
   for (std::size_t t = 0; t < spec.targets.size(); ++t) {
     const auto& target = spec.targets[t];

@@ -60,6 +60,9 @@ struct JobEnvironment {
   // The postgres credential of a name (throws Error(not_found) when missing).
   std::function<vault::CredentialVersion(const std::string& name)> credential;
   std::chrono::seconds connect_timeout{10};
+  // Set to true once every target has been checked and the first one is being changed: an
+  // error before that changed nothing (and is not a failed run).
+  bool* changes_started = nullptr;
 };
 
 struct JobResult {
