@@ -307,7 +307,7 @@ void run_jobs(Context& ctx, const std::vector<std::string>& job_files) {
          every ? nlohmann::json(util::format_duration(*every)) : nlohmann::json(nullptr)},
         {"overdue", overdue},
         {"last_run", record ? redact::to_json(*record) : nlohmann::json(nullptr)}};
-    job["last_run"].erase("schema");
+    if (job["last_run"].is_object()) job["last_run"].erase("schema");
     jobs.push_back(job);
     table.rows.push_back({name, record ? record->started : "never", record ? record->status : "-",
                           record ? std::to_string(record->items) : "-",

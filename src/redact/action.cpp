@@ -149,6 +149,7 @@ std::optional<std::string> Redactor::apply(std::string_view value) const {
              crypto::base32_encode(std::span(mac).first(16)).substr(0, 26);
     }
     case ActionKind::encrypt:
+      if (value.empty()) return std::string();  // nothing to protect
       return siv_seal(m_siv_key, value);
     case ActionKind::drop:
       return std::nullopt;

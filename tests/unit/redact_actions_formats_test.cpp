@@ -78,7 +78,7 @@ TEST_CASE("redact actions: mask, partial, hash, encrypt, drop, replace") {
         ward::ErrorCode::auth);
   CHECK(error_code_of([&] { (void)wr::reveal_token("nope", keys.token); }) ==
         ward::ErrorCode::usage);
-  CHECK(wr::reveal_token(*encrypt.apply(""), keys.token).reveal().empty());
+  CHECK(encrypt.apply("") == std::string());
 
   CHECK_FALSE(redactor(wr::ActionKind::drop, keys).apply("x"));
   CHECK(redactor(wr::ActionKind::replace, keys, "[gone]").apply("x") == "[gone]");

@@ -23,6 +23,7 @@ bool inside_url(std::string_view text, std::size_t begin) {
 }
 
 bool valid_email(std::string_view text, std::size_t& begin, std::size_t& end) {
+  while (begin < end && text[begin] == '.') ++begin;  // punctuation before the address
   const auto item = text.substr(begin, end - begin);
   const auto at = item.find('@');
   if (at == std::string_view::npos || at == 0 || at > 64) return false;

@@ -58,7 +58,8 @@ bool valid_card(std::string_view text, std::size_t& begin, std::size_t& end) {
     if (c != separator) return false;
   }
   if (!at_word_boundaries(text, begin, end)) return false;
-  if (begin > 0 && (text[begin - 1] == '-' || text[begin - 1] == '.')) return false;
+  if (begin > 0 && (text[begin - 1] == '-' || text[begin - 1] == '.' || text[begin - 1] == '+'))
+    return false;  // part of a phone number, a range or a decimal
   if (end < text.size() &&
       (text[end] == '-' || (text[end] == '.' && end + 1 < text.size() && is_digit(text[end + 1]))))
     return false;

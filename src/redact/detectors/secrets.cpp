@@ -65,8 +65,8 @@ bool valid_bearer(std::string_view text, std::size_t& begin, std::size_t& end) {
 std::shared_ptr<const Detector> private_key() {
   return make_detector(
       "private_key", "PEM private keys (RSA, EC, OpenSSH, PKCS#8, encrypted)",
-      {{R"(-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----.*-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----)",
-        false, true}},
+      {{R"(-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----(?:[^\-]|-[^\-])*-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----)",
+        false, false}},
       valid_private_key, Extent::shortest);
 }
 
