@@ -19,12 +19,12 @@ fi
 
 TPL=$FAULT_ROOT/tpl
 mkdir -p "$TPL/state" "$T/ref"
-# 40 MiB of log lines with an e-mail address and a card number in each 7th line: long enough
+# 14 MiB of log lines with an e-mail address and a card number in each 7th line: long enough
 # that a kill by time lands in the middle of writing the temp file.
 python3 - "$TPL/a.log" "$TPL/b.csv" <<'PY'
 import sys
 with open(sys.argv[1], "w") as out:
-    for i in range(420000):
+    for i in range(150000):
         if i % 7 == 0:
             out.write(f"2026-11-23T14:43:{i % 60:02d}Z user{i}@example.com paid with 4111111111111111 ok\n")
         else:
