@@ -412,6 +412,7 @@ void register_cred(CLI::App& app, Context& ctx) {
 
   register_cred_rotate(*cred, ctx);
   register_cred_io(*cred, ctx);
+  register_cred_leaks(*cred, ctx);
 
   // exec
   struct ExecOptions {

@@ -39,5 +39,7 @@ nlohmann::json summary_json(const vault::CredentialVersion& v, const std::string
 void register_cred_rotate(CLI::App& cred, Context& ctx);
 // import and export, in cred_io.cpp.
 void register_cred_io(CLI::App& cred, Context& ctx);
+// leaks (keyed-hash search for managed secrets in files, --rotate), in cred_leaks.cpp.
+void register_cred_leaks(CLI::App& cred, Context& ctx);
 
 }  // namespace ward::cli

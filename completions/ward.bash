@@ -8,7 +8,7 @@ _ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --c
 _ward_subcommands() {
     case $1 in
         key) echo "status rotate rewrap retire add-unlock remove-unlock" ;;
-        cred) echo "add get show list rotate revoke exec generate import export" ;;
+        cred) echo "add get show list rotate revoke exec generate import export leaks" ;;
         passwd) echo "hash verify check" ;;
         audit) echo "log verify checkpoint report export" ;;
         store) echo "info verify migrate" ;;
@@ -38,6 +38,7 @@ _ward_command_flags() {
         "cred generate") echo "--policy" ;;
         "cred import") echo "--input-format --type --prefix --overwrite --dry-run" ;;
         "cred export") echo "--reveal" ;;
+        "cred leaks") echo "--rotate --timeout" ;;
         "passwd hash") echo "--cost" ;;
         "passwd check") echo "--min-length --min-entropy" ;;
         "audit log") echo "--since --action --target" ;;

@@ -2,7 +2,7 @@
 
 set -l groups init key cred passwd audit store ns maintenance backup check tunnel status redact
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
-set -l cred_subs add get show list rotate revoke exec generate import export
+set -l cred_subs add get show list rotate revoke exec generate import export leaks
 set -l passwd_subs hash verify check
 set -l audit_subs log verify checkpoint report export
 set -l store_subs info verify migrate
@@ -144,6 +144,9 @@ complete -c ward -n '__ward_using cred import' -l prefix -x -d 'Put this before 
 complete -c ward -n '__ward_using cred import' -l overwrite -d 'Give existing credentials a new version'
 complete -c ward -n '__ward_using cred import' -l dry-run -d 'Show what would be stored'
 complete -c ward -n '__ward_using cred export' -l reveal -d 'Include the secret values'
+complete -c ward -n "__ward_needs_sub cred $cred_subs" -a leaks -d 'Find managed secrets in files'
+complete -c ward -n '__ward_using cred leaks' -l rotate -d 'Rotate leaked credentials, revoke the leaked version'
+complete -c ward -n '__ward_using cred leaks' -l timeout -x -d 'With --rotate: bound on each connection'
 complete -c ward -n '__ward_using cred add' -l type -x -a 'postgres mysql ssh https api-key generic' -d 'Credential type'
 complete -c ward -n '__ward_using cred add' -l secret-field -x -d 'Field that holds the secret'
 complete -c ward -n '__ward_using cred add' -l rotate-every -x -d 'Rotation policy'
