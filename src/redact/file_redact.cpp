@@ -10,14 +10,18 @@
 #include <filesystem>
 #include <future>
 #include <thread>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "ward/error.hpp"
 
 namespace ward::redact {
 namespace {
 
-constexpr std::size_t k_read_block = std::size_t{16} << 20;
+// Large enough that a chunk is worth a thread, small enough that the pooled buffers are reused
+// (and stay in memory) after the first few chunks.
+constexpr std::size_t k_read_block = std::size_t{4} << 20;
 
 class Fd {
  public:
@@ -108,9 +112,35 @@ class AtomicOutput {
 };
 
 struct ChunkResult {
+  std::string input;  // the chunk itself, handed back for reuse
   std::string output;
   Stats stats;
   bool changed = false;
+  bool output_is_input = false;  // nothing to redact: the chunk is written as it was read
+};
+
+// Chunk buffers are reused: a fresh 16 MiB allocation per chunk is paid for again in page
+// faults on first touch, which cost more than scanning the chunk. Only the reading thread takes
+// and returns buffers.
+class BufferPool {
+ public:
+  std::string take() {
+    if (m_free.empty()) {
+      std::string fresh;
+      fresh.reserve(2 * k_read_block);  // a block plus the tail of the previous one
+      return fresh;
+    }
+    auto buffer = std::move(m_free.back());
+    m_free.pop_back();
+    buffer.clear();
+    return buffer;
+  }
+  void give(std::string buffer) {
+    if (buffer.capacity() >= k_read_block) m_free.push_back(std::move(buffer));
+  }
+
+ private:
+  std::vector<std::string> m_free;
 };
 
 }  // namespace
@@ -147,13 +177,16 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
 
   FileResult result;
   const auto workers = std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
+  BufferPool pool;
   std::deque<std::future<ChunkResult>> pending;
   const auto drain_one = [&] {
     auto chunk = pending.front().get();
     pending.pop_front();
-    if (out_fd >= 0) write_all(out_fd, chunk.output, out_name);
+    if (out_fd >= 0) write_all(out_fd, chunk.output_is_input ? chunk.input : chunk.output, out_name);
     result.changed = result.changed || chunk.changed;
     result.stats.merge(chunk.stats, redaction.samples);
+    pool.give(std::move(chunk.input));
+    pool.give(std::move(chunk.output));
   };
 
   std::string buffer;
@@ -186,26 +219,28 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
       prepared = true;
     }
     if (cut == 0 && buffer.empty()) break;
-    auto chunk = std::make_shared<std::string>(buffer.substr(0, cut));
-    buffer.erase(0, cut);
+    // The bytes after the cut (usually part of one line) start the next chunk.
+    std::string next = pool.take();
+    next.assign(buffer, cut, std::string::npos);
+    buffer.resize(cut);
+    std::string output = writing ? pool.take() : std::string();
     const bool is_first = first;
     first = false;
-    pending.push_back(
-        std::async(std::launch::async, [&format, &redaction, chunk, is_first, writing] {
+    pending.push_back(std::async(
+        std::launch::async, [&format, chunk = std::move(buffer), output = std::move(output),
+                             is_first, writing]() mutable {
           ChunkResult out;
           std::vector<Edit> edits;
-          format->edits(*chunk, is_first, edits, out.stats);
-          out.stats.bytes = chunk->size();
+          format->edits(chunk, is_first, edits, out.stats);
+          out.stats.bytes = chunk.size();
           out.changed = !edits.empty();
-          if (writing) {
-            if (edits.empty()) {
-              out.output = std::move(*chunk);
-            } else {
-              apply_edits(*chunk, edits, out.output);
-            }
-          }
+          if (writing && !edits.empty()) apply_edits(chunk, edits, output);
+          out.output_is_input = edits.empty();
+          out.input = std::move(chunk);
+          out.output = std::move(output);
           return out;
         }));
+    buffer = std::move(next);
     while (pending.size() > workers) drain_one();
   }
   while (!pending.empty()) drain_one();

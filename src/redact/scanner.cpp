@@ -26,10 +26,29 @@ struct Candidate {
   std::size_t to;
 };
 
+// Hyperscan reports every end of every match, in order of end offset. Most of those share a
+// start with the pattern's previous report (an e-mail address matches at each letter of its
+// top-level domain), so they are folded into that candidate as they arrive: the scan then sorts
+// one candidate per item instead of one per end.
+struct Collector {
+  std::vector<Candidate> candidates;
+  std::vector<std::size_t> last;       // pattern id → index of its latest candidate, or npos
+  const std::vector<bool>* longest{};  // pattern id → keep the longest end (else the shortest)
+};
+
 int on_match(unsigned int id, unsigned long long from, unsigned long long to,
              unsigned int /*flags*/, void* context) {
-  static_cast<std::vector<Candidate>*>(context)->push_back(
-      {id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
+  auto& collector = *static_cast<Collector*>(context);
+  const auto start = static_cast<std::size_t>(from);
+  const auto end = static_cast<std::size_t>(to);
+  auto& last = collector.last[id];
+  if (last != std::string::npos && collector.candidates[last].from == start) {
+    auto& kept = collector.candidates[last].to;
+    kept = (*collector.longest)[id] ? std::max(kept, end) : std::min(kept, end);
+    return 0;  // keep scanning
+  }
+  last = collector.candidates.size();
+  collector.candidates.push_back({id, start, end});
   return 0;  // keep scanning
 }
 
@@ -38,6 +57,7 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to,
 struct Scanner::Impl {
   DetectorList detectors;
   std::vector<std::uint32_t> pattern_detector;  // pattern id → detector index
+  std::vector<bool> pattern_longest;            // pattern id → its detector keeps longest ends
   Database database;
   Scratch prototype;
   mutable std::mutex pool_mutex;
@@ -76,6 +96,7 @@ Scanner::Scanner(DetectorList detectors) : m_impl(std::make_unique<Impl>()) {
       if (pattern.dotall) f |= HS_FLAG_DOTALL;
       flags.push_back(f);
       m_impl->pattern_detector.push_back(d);
+      m_impl->pattern_longest.push_back(m_impl->detectors[d]->extent() == Extent::longest);
     }
   }
   if (regexes.empty()) fail(ErrorCode::usage, "no detectors selected");
@@ -116,13 +137,19 @@ const DetectorList& Scanner::detectors() const { return m_impl->detectors; }
 
 void Scanner::scan(std::string_view text, std::vector<Hit>& out) const {
   if (text.empty()) return;
-  std::vector<Candidate> candidates;
+  Collector collector;
+  collector.last.assign(m_impl->pattern_detector.size(), std::string::npos);
+  collector.longest = &m_impl->pattern_longest;
+  auto& candidates = collector.candidates;
+  // Sized for dense data up front (log lines carry an item every few hundred bytes): growing by
+  // doubling copies the vector over and over into fresh pages.
+  candidates.reserve(text.size() / 128 + 16);
   auto scratch = m_impl->borrow();
   // Hyperscan's block mode takes an unsigned int length; callers scan in chunks far smaller.
   if (text.size() > 0xffffffffU) fail(ErrorCode::internal, "scan buffer larger than 4 GiB");
   const auto status =
       hs_scan(m_impl->database.get(), text.data(), static_cast<unsigned int>(text.size()), 0,
-              scratch.get(), on_match, &candidates);
+              scratch.get(), on_match, &collector);
   m_impl->give_back(std::move(scratch));
   if (status != HS_SUCCESS) fail(ErrorCode::internal, "Hyperscan scan failed");
   if (candidates.empty()) return;
@@ -134,6 +161,7 @@ void Scanner::scan(std::string_view text, std::vector<Hit>& out) const {
     return a.to < b.to;
   });
   std::vector<Hit> hits;
+  hits.reserve(candidates.size());
   for (std::size_t i = 0; i < candidates.size();) {
     std::size_t j = i;
     while (j + 1 < candidates.size() && candidates[j + 1].pattern == candidates[i].pattern &&

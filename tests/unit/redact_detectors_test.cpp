@@ -97,6 +97,11 @@ TEST_CASE("redact detector ip: IPv4 octets and IPv6 forms, not times or versions
   CHECK(found("ipv6", "2001:0db8:85a3:0000:0000:8a2e:0370:7334") ==
         V{"2001:0db8:85a3:0000:0000:8a2e:0370:7334"});
   CHECK(found("ipv6", "at 14:43:00 std::string Foo::Bar").empty());
+  CHECK(found("ipv6", "mapped ::ffff:192.0.2.1 and 64:ff9b::198.51.100.7 here") ==
+        V{"::ffff:192.0.2.1", "64:ff9b::198.51.100.7"});
+  CHECK(found("ipv6", "fe80:0:0:0:0:0:0:1 2001:db8:0:0:1:0:0:1") ==
+        V{"fe80:0:0:0:0:0:0:1", "2001:db8:0:0:1:0:0:1"});
+  CHECK(found("ipv6", "{\"ts\":\"2026-11-03T12:34:56Z\",\"ab:cd\":1, dead:beef:1}").empty());
 }
 
 TEST_CASE("redact detector secrets: PEM private keys, cloud keys, JWTs, bearer tokens") {
