@@ -9,8 +9,8 @@
 #include <deque>
 #include <filesystem>
 #include <future>
-#include <thread>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -182,7 +182,8 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
   const auto drain_one = [&] {
     auto chunk = pending.front().get();
     pending.pop_front();
-    if (out_fd >= 0) write_all(out_fd, chunk.output_is_input ? chunk.input : chunk.output, out_name);
+    if (out_fd >= 0)
+      write_all(out_fd, chunk.output_is_input ? chunk.input : chunk.output, out_name);
     result.changed = result.changed || chunk.changed;
     result.stats.merge(chunk.stats, redaction.samples);
     pool.give(std::move(chunk.input));
@@ -226,9 +227,9 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
     std::string output = writing ? pool.take() : std::string();
     const bool is_first = first;
     first = false;
-    pending.push_back(std::async(
-        std::launch::async, [&format, chunk = std::move(buffer), output = std::move(output),
-                             is_first, writing]() mutable {
+    pending.push_back(
+        std::async(std::launch::async, [&format, chunk = std::move(buffer),
+                                        output = std::move(output), is_first, writing]() mutable {
           ChunkResult out;
           std::vector<Edit> edits;
           format->edits(chunk, is_first, edits, out.stats);
