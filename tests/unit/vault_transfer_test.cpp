@@ -163,3 +163,12 @@ TEST_CASE("JSON: schema and entries are checked, each problem with its place") {
   CHECK(message.find("credentials[1]: a is also at x.json: credentials[0]") != std::string::npos);
   CHECK(message.find("credentials[2]: 'password' holds a secret") != std::string::npos);
 }
+
+TEST_CASE("JSON: a number too large for a double is a usage error, the number not quoted") {
+  // Found by fuzz_import: nlohmann throws out_of_range, not parse_error, for it.
+  const auto message = message_of([] {
+    wv::parse_json_import(SecretBytes::from(R"({"A": 33333333333333333e33333333333})"), "n.json",
+                          {});
+  });
+  CHECK(message == "n.json: not valid JSON (a number out of range)");
+}
