@@ -182,7 +182,8 @@ std::string mask(std::string_view text) {
 
 }  // namespace
 
-LeakIndex::LeakIndex(const crypto::SecretBytes& key) : m_hasher(std::make_unique<Hasher>(key)) {}
+LeakIndex::LeakIndex(const crypto::SecretBytes& key)
+    : m_hasher(std::make_unique<Hasher>(key)), m_bloom(k_bloom_bits / 64) {}
 LeakIndex::~LeakIndex() = default;
 LeakIndex::LeakIndex(LeakIndex&&) noexcept = default;
 LeakIndex& LeakIndex::operator=(LeakIndex&&) noexcept = default;
@@ -191,10 +192,15 @@ void LeakIndex::add_form(std::size_t source, std::string_view text) {
   if (text.size() < k_min_length) return;
   auto [set, inserted] = m_by_length.try_emplace(text.size());
   if (inserted) {
+    // unordered_map nodes do not move, so the table may point into them.
+    if (m_length_table.size() <= text.size()) m_length_table.resize(text.size() + 1, nullptr);
+    m_length_table[text.size()] = &set->second;
     m_lengths.insert(std::upper_bound(m_lengths.begin(), m_lengths.end(), text.size()),
                      text.size());
   }
-  set->second.prefilter.insert(m_hasher->prefilter(text));
+  const auto sip = m_hasher->prefilter(text);
+  set->second.prefilter.insert(sip);
+  m_bloom[sip >> k_bloom_shift >> 6] |= std::uint64_t{1} << ((sip >> k_bloom_shift) & 63);
   auto& sources = set->second.digests[m_hasher->digest(text)];
   if (std::find(sources.begin(), sources.end(), source) == sources.end()) sources.push_back(source);
 }
@@ -242,11 +248,17 @@ std::size_t LeakIndex::hash_count() const {
 }
 
 const std::vector<std::size_t>* LeakIndex::lookup(std::string_view candidate) const {
-  const auto set = m_by_length.find(candidate.size());
-  if (set == m_by_length.end()) return nullptr;
-  if (!set->second.prefilter.contains(m_hasher->prefilter(candidate))) return nullptr;
-  const auto found = set->second.digests.find(m_hasher->digest(candidate));
-  return found == set->second.digests.end() ? nullptr : &found->second;
+  if (candidate.size() >= m_length_table.size()) return nullptr;
+  const auto* set = m_length_table[candidate.size()];
+  if (set == nullptr) return nullptr;
+  const auto sip = m_hasher->prefilter(candidate);
+  if ((m_bloom[sip >> k_bloom_shift >> 6] & (std::uint64_t{1} << ((sip >> k_bloom_shift) & 63))) ==
+      0) {
+    return nullptr;
+  }
+  if (!set->prefilter.contains(sip)) return nullptr;
+  const auto found = set->digests.find(m_hasher->digest(candidate));
+  return found == set->digests.end() ? nullptr : &found->second;
 }
 
 LeakScanner::LeakScanner(const LeakIndex& index, std::string file, ScanStats& stats)

@@ -84,6 +84,12 @@ class LeakIndex {
     Set digests;
   };
   std::unordered_map<std::size_t, LengthSet> m_by_length;
+  std::vector<const LengthSet*> m_length_table;  // by length, for the scanner's hot loop
+  // One bit per SipHash value's top 20 bits, over every length: 128 KiB that stay in cache and
+  // turn away almost every candidate before a hash-table probe.
+  static constexpr std::size_t k_bloom_bits = std::size_t{1} << 20;
+  static constexpr int k_bloom_shift = 64 - 20;
+  std::vector<std::uint64_t> m_bloom;
   std::vector<std::size_t> m_lengths;  // sorted
   std::size_t m_skipped_short = 0;
 };
