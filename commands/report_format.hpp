@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "ward/report/report.hpp"
@@ -16,5 +18,7 @@ namespace ward::cli::report_format {
 // Helpers both text renderings share.
 [[nodiscard]] std::string severity_counts(const report::Report& report);
 [[nodiscard]] std::string date_of(const std::string& rfc3339);
+// "card 3, email 12" (by detector name); "-" when nothing was redacted.
+[[nodiscard]] std::string detector_counts(const std::map<std::string, std::uint64_t>& counts);
 
 }  // namespace ward::cli::report_format

@@ -90,8 +90,7 @@ void bar_chart(std::ostringstream& out, const std::string& title,
   const auto height = static_cast<int>(bars.size()) * row + 24;
   out << "<svg role=\"img\" aria-label=\"" << esc(title) << "\" width=\""
       << label_width + bar_width + 80 << "\" height=\"" << height << "\" viewBox=\"0 0 "
-      << label_width + bar_width + 80 << " " << height
-      << "\"><title>" << esc(title) << "</title>";
+      << label_width + bar_width + 80 << " " << height << "\"><title>" << esc(title) << "</title>";
   int y = 16;
   for (const auto& [label, value, color] : bars) {
     const auto w = std::max(1.0, std::abs(value) / max * bar_width);
@@ -285,11 +284,27 @@ std::string html(const report::Report& r) {
   out << "</section>\n";
 
   out << "<section id=\"redaction\"><h2>Redaction</h2>\n";
-  if (!r.redaction.run_records_available)
-    nodata(out, "No data: this build of ward keeps no redaction run records to report on.");
-  if (r.redaction.events_by_action.empty()) {
-    nodata(out, "The audit trail holds no redaction events in the window.");
+  if (r.redaction.jobs.empty()) {
+    nodata(out, "No data: no redaction job has run in these namespaces (no run records).");
   } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& j : r.redaction.jobs) {
+      rows.push_back(
+          {esc(j.ns), esc(j.job), esc(j.last_started),
+           j.last_status == "ok" ? state_span("ok")
+                                 : "<span class=\"overdue\">" + esc(j.last_status) + "</span>",
+           std::to_string(j.last_items), std::to_string(j.runs_in_window),
+           std::to_string(j.items_in_window), esc(detector_counts(j.detectors_in_window)),
+           j.expect_every ? esc(util::format_duration(*j.expect_every)) : "-",
+           j.expect_every ? state_span(std::string(policy::to_string(j.schedule)))
+                          : "unscheduled"});
+    }
+    table(out,
+          {"Namespace", "Job", "Last run", "Status", "Items", "Runs in window", "Items in window",
+           "By detector (window)", "Expected every", "Schedule"},
+          rows);
+  }
+  if (!r.redaction.events_by_action.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& [action, n] : r.redaction.events_by_action)
       rows.push_back({esc(action), std::to_string(n)});

@@ -44,6 +44,15 @@ std::string opt_date(const std::optional<util::TimePoint>& t) {
 
 std::string date_of(const std::string& rfc3339) { return rfc3339.substr(0, 10); }
 
+std::string detector_counts(const std::map<std::string, std::uint64_t>& counts) {
+  std::string out;
+  for (const auto& [detector, n] : counts) {
+    if (!out.empty()) out += ", ";
+    out += detector + " " + std::to_string(n);
+  }
+  return out.empty() ? "-" : out;
+}
+
 std::string severity_counts(const report::Report& r) {
   std::map<check::Severity, std::size_t> counts;
   for (const auto& f : r.findings) ++counts[f.severity];
@@ -177,18 +186,28 @@ std::string markdown(const report::Report& r) {
   }
 
   out << "## Redaction\n\n";
-  if (!r.redaction.run_records_available) {
-    out << "No data: this build of ward keeps no redaction run records to report on.";
-  }
-  if (r.redaction.events_by_action.empty()) {
-    out << " The audit trail holds no redaction events in the window.\n\n";
+  if (r.redaction.jobs.empty()) {
+    out << "No data: no redaction job has run in these namespaces (no run records).\n\n";
   } else {
-    out << "\n\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& j : r.redaction.jobs) {
+      rows.push_back({j.ns, j.job, j.last_started,
+                      j.last_status == "ok" ? "ok" : "**" + j.last_status + "**",
+                      std::to_string(j.last_items), std::to_string(j.runs_in_window),
+                      std::to_string(j.items_in_window), detector_counts(j.detectors_in_window),
+                      j.expect_every ? util::format_duration(*j.expect_every) : "-",
+                      j.expect_every ? std::string(policy::to_string(j.schedule)) : "unscheduled"});
+    }
+    table(out,
+          {"Namespace", "Job", "Last run", "Status", "Items", "Runs in window", "Items in window",
+           "By detector (window)", "Expected every", "Schedule"},
+          rows);
+  }
+  if (!r.redaction.events_by_action.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& [action, n] : r.redaction.events_by_action)
       rows.push_back({action, std::to_string(n)});
     table(out, {"Audited action", "Events"}, rows);
-    if (!r.redaction.last_run.empty()) out << "Last run: " << r.redaction.last_run << "\n\n";
   }
 
   out << "## Audit integrity\n\n";

@@ -38,6 +38,7 @@ Report build(keyring::Keyring& keyring, audit::Log& log, const Options& options)
     detail::keys(keyring, ns, options, report);
     detail::checks(ns, options, report);
     detail::backups(ns, options, report);
+    detail::redaction(ns, options, report);
   }
   detail::audit_trail(keyring, log, options, report);
   detail::findings(report);

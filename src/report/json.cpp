@@ -110,6 +110,31 @@ json checks_json(const Report& r) {
   return {{"latest", list}, {"findings_by_severity", totals}, {"certificates", expiry}};
 }
 
+json redaction_json(const Report& r) {
+  json jobs = json::array();
+  for (const auto& j : r.redaction.jobs) {
+    jobs.push_back(
+        {{"namespace", j.ns},
+         {"job", j.job},
+         {"last_started", j.last_started},
+         {"last_status", j.last_status},
+         {"last_error", j.last_error.empty() ? json() : json(j.last_error)},
+         {"last_duration_ms", j.last_duration_ms},
+         {"last_items", j.last_items},
+         {"runs_in_window", j.runs_in_window},
+         {"failed_in_window", j.failed_in_window},
+         {"items_in_window", j.items_in_window},
+         {"detectors_in_window", j.detectors_in_window},
+         {"expect_every_seconds", j.expect_every ? json(j.expect_every->count()) : json()},
+         {"schedule", j.expect_every ? json(policy::to_string(j.schedule)) : json()},
+         {"due_at", opt_time(j.due_at)}});
+  }
+  return {{"run_records_available", r.redaction.run_records_available},
+          {"jobs", jobs},
+          {"events_by_action", r.redaction.events_by_action},
+          {"last_run", r.redaction.last_run.empty() ? json() : json(r.redaction.last_run)}};
+}
+
 json backups_json(const Report& r) {
   json sources = json::array();
   for (const auto& b : r.backups) {
@@ -179,10 +204,7 @@ json to_json(const Report& r) {
           {"keys", keys_json(r)},
           {"checks", checks_json(r)},
           {"backups", backups_json(r)},
-          {"redaction",
-           {{"run_records_available", r.redaction.run_records_available},
-            {"events_by_action", r.redaction.events_by_action},
-            {"last_run", r.redaction.last_run.empty() ? json() : json(r.redaction.last_run)}}},
+          {"redaction", redaction_json(r)},
           {"audit", audit_json(r)},
           {"policy_items", items},
           {"controls", {{"framework", r.control_framework}, {"titles", r.control_titles}}},

@@ -12,6 +12,7 @@ void keys(keyring::Keyring& keyring, keyring::Namespace& ns, const Options& opti
           Report& report);
 void checks(keyring::Namespace& ns, const Options& options, Report& report);
 void backups(keyring::Namespace& ns, const Options& options, Report& report);
+void redaction(keyring::Namespace& ns, const Options& options, Report& report);
 // Audit integrity, activity, redaction runs and backup verifications (from the trail).
 void audit_trail(keyring::Keyring& keyring, audit::Log& log, const Options& options,
                  Report& report);

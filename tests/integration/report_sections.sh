@@ -47,6 +47,19 @@ done
 expect_exit 0 "$WARD" backup create --source db --time "$(days_ago 3)" "$T/data"
 expect_exit 0 "$WARD" backup verify
 
+# Redaction jobs: a daily one that last ran 3 days ago (overdue), a monthly one run today, and an
+# unscheduled one; each file holds two e-mail addresses and one card number.
+mkdir -p "$T/redact"
+for job in nightly weekly adhoc; do
+  printf 'to a@example.com and b@example.org\npaid 4111111111111111\n' >"$T/redact/$job.log"
+done
+printf '{"name": "nightly", "expect_every": "1d", "targets": [{"type": "file", "paths": ["nightly.log"]}]}' >"$T/redact/nightly.json"
+printf '{"name": "weekly", "expect_every": "30d", "targets": [{"type": "file", "paths": ["weekly.log"]}]}' >"$T/redact/weekly.json"
+printf '{"name": "adhoc", "targets": [{"type": "file", "paths": ["adhoc.log"]}]}' >"$T/redact/adhoc.json"
+expect_exit 0 past 3d "$WARD" redact run "$T/redact/nightly.json"
+expect_exit 0 "$WARD" redact run "$T/redact/weekly.json"
+expect_exit 0 "$WARD" redact run "$T/redact/adhoc.json"
+
 # --- the report ------------------------------------------------------------------------------
 expect_exit 0 "$WARD" audit report --format json
 R=$OUT
@@ -101,8 +114,17 @@ assert_eq "$(a db .daily_kept)/$(a db .weekly_kept)/$(a db .compliant)" "1/1/fal
 assert_eq "$(j '.backups.last_verify[0].outcome')" "ok"
 assert_eq "$(j '[.findings[] | select(.id=="backup.stale")] | .[0].subject')" "db"
 
-# redaction: says there is no data
-assert_eq "$(j .redaction.run_records_available)" "false"
+# redaction: one row per job from its run records, counts per detector, schedules judged
+assert_eq "$(j .redaction.run_records_available)" "true"
+assert_eq "$(j '[.redaction.jobs[].job] | join(",")')" "adhoc,nightly,weekly"
+r() { j ".redaction.jobs[] | select(.job==\"$1\") | $2"; }
+assert_eq "$(r nightly .schedule)/$(r weekly .schedule)/$(r adhoc .schedule)" "overdue/ok/null"
+assert_eq "$(r weekly .last_items)/$(r weekly .runs_in_window)/$(r weekly .last_status)" "3/1/ok"
+assert_eq "$(r weekly .detectors_in_window.email)/$(r weekly .detectors_in_window.card)" "2/1"
+assert_eq "$(r nightly .expect_every_seconds)" "86400"
+assert_eq "$(j '[.findings[] | select(.section=="redaction")] | map(.id + ":" + .subject) | join(",")')" \
+  "redaction.schedule.overdue:nightly"
+assert_eq "$(j '.findings[] | select(.id=="redaction.schedule.overdue") | .controls | join(",")')" "C1.2,P4.3"
 
 # audit: intact; every action done above is counted
 assert_eq "$(j .audit.verified)" "true"
@@ -129,12 +151,14 @@ expect_exit 0 "$WARD" --ns empty audit report
 assert_contains "$OUT" "No data: no credentials are stored in these namespaces."
 assert_contains "$OUT" "No data: no stored check results"
 assert_contains "$OUT" "No data: no backup snapshots in these namespaces."
-assert_contains "$OUT" "No data: this build of ward keeps no redaction run records"
+assert_contains "$OUT" "No data: no redaction job has run in these namespaces"
 
 # --- renderings and destinations ------------------------------------------------------------
 expect_exit 0 "$WARD" audit report --format md --out "$T/report.md"
 assert_contains "$(cat "$T/report.md")" "## Credentials"
 assert_contains "$(cat "$T/report.md")" "| default | stale | generic |"
+assert_contains "$(cat "$T/report.md")" "| default | weekly |"
+assert_contains "$(cat "$T/report.md")" "| card 1, email 2 | 30d | ok |"
 expect_exit 0 "$WARD" audit report --format junit --out "$T/report.xml"
 assert_contains "$(cat "$T/report.xml")" '<testsuites'
 assert_contains "$(cat "$T/report.xml")" 'classname="ward.audit.credential"'

@@ -92,8 +92,26 @@ struct BackupVerify {
   bool read_data = false;
 };
 
+// One redaction job, from its run records in the store (counts only, never a value).
+struct RedactionJob {
+  std::string ns, job;
+  std::string last_started;  // RFC 3339
+  std::string last_status;   // ok | failed
+  std::string last_error;
+  std::int64_t last_duration_ms = 0;
+  std::uint64_t last_items = 0;
+  std::uint64_t runs_in_window = 0;
+  std::uint64_t failed_in_window = 0;
+  std::uint64_t items_in_window = 0;
+  std::map<std::string, std::uint64_t> detectors_in_window;  // detector → items redacted
+  std::optional<std::chrono::seconds> expect_every;
+  policy::State schedule = policy::State::ok;  // the policy module's verdict; ok if unscheduled
+  std::optional<util::TimePoint> due_at;
+};
+
 struct Redaction {
   bool run_records_available = false;  // whether this build reads redact/ run records
+  std::vector<RedactionJob> jobs;      // by namespace, then job name
   // redact.* audit events in the window, by action (redact.run, redact.scan, …)
   std::map<std::string, std::size_t> events_by_action;
   std::string last_run;  // time of the newest redact.run event, if any
