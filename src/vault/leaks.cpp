@@ -216,7 +216,8 @@ void LeakIndex::add(const LeakSource& source, const crypto::SecretBytes& value) 
     m_sources.back().form = std::move(form);
     return m_sources.size() - 1;
   };
-  add_form(index_of("value"), text);
+  // The scanner works line by line, so a value with a newline is found by its lines instead.
+  if (text.find('\n') == std::string_view::npos) add_form(index_of("value"), text);
   auto encoded = crypto::base64_encode(value.bytes());
   add_form(index_of("base64"), encoded);
   OPENSSL_cleanse(encoded.data(), encoded.size());
@@ -267,27 +268,59 @@ LeakScanner::LeakScanner(const LeakIndex& index, std::string file, ScanStats& st
 void LeakScanner::scan_line(std::string_view line) {
   ++m_line;
   ++m_stats.lines;
+  scan_span(line, m_carry_first, line.size(), true);
+  m_column_base = 0;
+  m_carry_first = 0;
+}
+
+// Tries the token starts in [first, last) of `text`: the start of a line (when first is 0 and
+// no earlier part of the line was cut off) or the position after a delimiter. A candidate may end
+// at the end of `text` only when the line ends there.
+void LeakScanner::scan_span(std::string_view text, std::size_t first, std::size_t last,
+                            bool line_ends) {
   const auto& lengths = m_index.lengths();
-  if (lengths.empty() || line.size() < lengths.front()) return;
-  const auto n = line.size();
-  for (std::size_t s = 0; s + lengths.front() <= n; ++s) {
+  if (lengths.empty()) return;
+  const auto n = text.size();
+  for (std::size_t s = first; s < last && s + lengths.front() <= n; ++s) {
     // A token starts at the line's start or after a delimiter, and not on a blank.
-    if ((s != 0 && !is_delimiter(line[s - 1])) || is_space(static_cast<unsigned char>(line[s])))
+    if ((s != 0 && !is_delimiter(text[s - 1])) || is_space(static_cast<unsigned char>(text[s])))
       continue;
     for (const auto length : lengths) {
       const auto e = s + length;
-      if (e > n) break;
-      if ((e != n && !is_delimiter(line[e])) || is_space(static_cast<unsigned char>(line[e - 1])))
+      if (e > n || (e == n && !line_ends)) break;
+      if ((e != n && !is_delimiter(text[e])) || is_space(static_cast<unsigned char>(text[e - 1])))
         continue;
       ++m_stats.hashed;
-      const auto candidate = line.substr(s, length);
+      const auto candidate = text.substr(s, length);
       if (const auto* sources = m_index.lookup(candidate)) {
         for (const auto source : *sources) {
-          m_leaks.push_back({source, m_file, m_line, s + 1, length, mask(candidate)});
+          m_leaks.push_back({source, m_file, m_line + (line_ends ? 0 : 1), m_column_base + s + 1,
+                             length, mask(candidate)});
         }
       }
     }
   }
+}
+
+// A line longer than this (a binary file, a minified bundle) is scanned as it arrives, keeping
+// only the tail a match could still start in, so memory stays bounded.
+constexpr std::size_t k_max_carry = std::size_t{1} << 20;
+
+void LeakScanner::trim_carry() {
+  const auto& lengths = m_index.lengths();
+  if (lengths.empty()) {
+    m_carry.resize(0);
+    return;
+  }
+  const auto longest = lengths.back();
+  if (m_carry.size() <= k_max_carry || m_carry.size() <= longest + 1) return;
+  // Every start before `cut` has all its candidates (and the byte after them) in the carry.
+  const auto cut = m_carry.size() - longest;
+  scan_span(m_carry.reveal(), m_carry_first, cut, false);
+  crypto::SecretBytes tail(m_carry.data() + cut - 1, m_carry.size() - (cut - 1));
+  m_carry = std::move(tail);
+  m_column_base += cut - 1;
+  m_carry_first = 1;  // byte 0 is context: the one before the first start still to try
 }
 
 void LeakScanner::feed(std::span<const std::uint8_t> data) {
@@ -298,6 +331,7 @@ void LeakScanner::feed(std::span<const std::uint8_t> data) {
     const auto newline = text.find('\n', pos);
     if (newline == std::string_view::npos) {
       m_carry.append(text.substr(pos));
+      trim_carry();
       return;
     }
     if (m_carry.empty()) {
@@ -312,7 +346,7 @@ void LeakScanner::feed(std::span<const std::uint8_t> data) {
 }
 
 std::vector<Leak> LeakScanner::finish() {
-  if (!m_carry.empty()) {
+  if (!m_carry.empty() || m_carry_first != 0) {
     scan_line(m_carry.reveal());
     m_carry = crypto::SecretBytes();
   }

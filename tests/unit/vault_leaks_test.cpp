@@ -87,3 +87,20 @@ TEST_CASE("leaks: another key finds nothing (the index holds keyed hashes only)"
   CHECK(index.lookup(k_other) != nullptr);
   CHECK(index.hash_count() >= 5);
 }
+
+TEST_CASE("leaks: a line of several MiB is scanned in bounded memory, columns exact") {
+  const auto index = make_index();
+  const std::string o(k_other);
+  std::string text = "first\n";
+  text += std::string(3 << 20, 'a') + " " + o + " ";  // column 3 MiB + 2
+  text += std::string(2 << 20, 'b') + "=" + o;        // at the very end, no newline
+  const std::string expected =
+      "api/value@2:" + std::to_string((3 << 20) + 2) +
+      " api/value@2:" + std::to_string((3 << 20) + 1 + o.size() + 1 + (2 << 20) + 1 + 1) + " ";
+  for (const std::size_t chunk : {4096U, 65536U, 1U << 20}) {
+    CHECK(found(index, scan(index, text, chunk)) == expected);
+  }
+  // A multi-line secret is looked for by its lines, not as one value with a newline.
+  for (const auto& source : index.sources())
+    CHECK(!(source.credential == "ssh" && source.form == "value"));
+}

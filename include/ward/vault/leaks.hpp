@@ -111,10 +111,14 @@ class LeakScanner {
 
  private:
   void scan_line(std::string_view line);
+  void scan_span(std::string_view text, std::size_t first, std::size_t last, bool line_ends);
+  void trim_carry();
   const LeakIndex& m_index;
   std::string m_file;
   ScanStats& m_stats;
-  crypto::SecretBytes m_carry;  // a line still being read
+  crypto::SecretBytes m_carry;      // (the tail of) a line still being read
+  std::uint64_t m_column_base = 0;  // bytes of that line already scanned and dropped
+  std::size_t m_carry_first = 0;    // 1 when m_carry[0] is such a byte, kept as context
   std::uint64_t m_line = 0;
   std::vector<Leak> m_leaks;
 };
