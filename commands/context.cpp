@@ -12,6 +12,7 @@
 #include "ward/rotate/rotation.hpp"
 #include "ward/vault/vault.hpp"
 #include "ward/util/duration.hpp"
+#include "ward/vault/vault.hpp"
 
 namespace ward::cli {
 namespace {
@@ -67,6 +68,8 @@ void Context::resolve() {
   from_config(options.ssh_identity, "ssh_identity");
   from_config(options.ssh_known_hosts, "ssh_known_hosts");
   from_config(options.ssh_password_file, "ssh_password_file");
+  from_config(options.s3_ca_file, "s3_ca_file");
+  from_config(options.s3_credential, "s3_credential");
   if (options.store.empty()) {
     options.store =
         "file://" + (xdg_dir("XDG_DATA_HOME", ".local/share") / "ward" / "store").string();
@@ -77,8 +80,77 @@ std::string Context::namespace_name() const {
   return options.ns.empty() ? std::string(keyring::k_default_namespace) : options.ns;
 }
 
-store::StoreOptions Context::store_options() const {
+std::optional<store::sigv4::Credentials> Context::read_stored_s3_credentials() {
+  const auto& name = options.s3_credential;
+  const auto local_url =
+      "file://" + (xdg_dir("XDG_DATA_HOME", ".local/share") / "ward" / "store").string();
+  const auto add_hint =
+      "store the keys there with `ward cred add " + name +
+      " --type api-key --field access_key_id=ID --secret-field secret_access_key --secret-stdin`";
+  auto local = store::open_object_store(local_url);
+  if (!local->exists() || !local->contains("config")) {
+    fail(ErrorCode::not_found,
+         "no local ward store at " + local_url + " to read the S3 credential '" + name + "' from",
+         add_hint);
+  }
+  const auto key_file = env_or("WARD_S3_CREDENTIAL_KEY_FILE", "");
+  const auto material = key_file.empty() ? unlock_material() : keyring::read_key_file(key_file);
+  auto keys = keyring::Keyring::unlock(*local, material);
+  keys->load();
+  vault::Vault vault(keys->ns(std::string(keyring::k_default_namespace)));
+  audit::Log log(*local, keys->audit_key(), keys->config().store_id);
+  audit::Event event;
+  event.actor = audit::current_actor();
+  event.action = "cred.get";
+  event.ns = std::string(keyring::k_default_namespace);
+  event.target = name;
+  event.target_id = vault.id_of(name);
+  event.details = {{"use", "s3 store credential"}, {"store", options.store}};
+  std::optional<vault::CredentialVersion> record;
+  try {
+    record = vault.read(name);
+  } catch (const Error& e) {
+    event.outcome = "error";
+    event.code = e.exit_code();
+    event.details["error"] = e.what();
+    (void)log.append(event);
+    if (e.code() == ErrorCode::not_found) {
+      fail(ErrorCode::not_found, "no S3 credential '" + name + "' in the local store " + local_url,
+           add_hint);
+    }
+    throw;
+  }
+  event.outcome = "ok";
+  (void)log.append(event);
+  const auto id = record->fields.find("access_key_id");
+  auto secret = record->secrets.find("secret_access_key");
+  if (secret == record->secrets.end()) secret = record->secrets.find(record->secret_field);
+  if (id == record->fields.end() || id->second.empty() || secret == record->secrets.end() ||
+      secret->second.empty()) {
+    fail(ErrorCode::usage,
+         "credential '" + name +
+             "' does not hold S3 keys: it needs a field access_key_id and a "
+             "secret secret_access_key",
+         add_hint);
+  }
+  store::sigv4::Credentials credentials;
+  credentials.access_key_id = id->second;
+  credentials.secret_access_key = secret->second.clone();
+  if (const auto token = record->secrets.find("session_token"); token != record->secrets.end())
+    credentials.session_token = std::string(token->second.reveal());
+  return credentials;
+}
+
+store::StoreOptions Context::store_options(const std::string& url) {
   store::StoreOptions store_options;
+  store_options.s3_ca_file = options.s3_ca_file;
+  if (!options.s3_credential.empty() && url.starts_with("s3://")) {
+    if (!m_s3_credentials) m_s3_credentials = read_stored_s3_credentials();
+    store_options.s3_credentials = store::sigv4::Credentials{
+        m_s3_credentials->access_key_id, m_s3_credentials->secret_access_key.clone(),
+        m_s3_credentials->session_token};
+    store_options.s3_credentials_source = "stored credential '" + options.s3_credential + "'";
+  }
   store_options.ssh_identity = options.ssh_identity;
   store_options.ssh_known_hosts = options.ssh_known_hosts;
   store_options.ssh_password_file = options.ssh_password_file;
@@ -94,7 +166,7 @@ store::StoreOptions Context::store_options() const {
 
 store::ObjectStore& Context::store() {
   if (!m_store) {
-    m_store = store::open_object_store(options.store, store_options());
+    m_store = store::open_object_store(options.store, store_options(options.store));
     spdlog::debug("store {}", m_store->url());
     for (const auto& warning : m_store->warnings()) spdlog::warn("{}", warning);
   }

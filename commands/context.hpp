@@ -30,6 +30,10 @@ struct GlobalOptions {
   std::string ssh_known_hosts;
   std::string ssh_password_file;
   bool accept_new_hostkey = false;  // `init` only
+  // How to reach an S3 store's server: a CA file for its https endpoint, and the name of a
+  // credential in the local default store that holds its access keys (see ward-store(5)).
+  std::string s3_ca_file;
+  std::string s3_credential;
 };
 
 // What every command shares: resolved options, the store, the unlocked keyring, the audit log.
@@ -45,8 +49,10 @@ class Context {
   [[nodiscard]] std::string namespace_name() const;
 
   store::ObjectStore& store();
-  // The options a store backend needs to reach its server (SSH credentials, known_hosts).
-  [[nodiscard]] store::StoreOptions store_options() const;
+  // The options a store backend needs to reach its server (SSH credentials, known_hosts, S3
+  // CA and keys). With --s3-credential the keys are read, once, from the local default store
+  // (an audited cred.get there) when `url` is an s3:// store.
+  [[nodiscard]] store::StoreOptions store_options(const std::string& url);
   keyring::Keyring& keyring();
   // Makes a keyring created by `init` the session's, so its first event goes through record().
   void adopt(std::unique_ptr<keyring::Keyring> created) { m_keyring = std::move(created); }
@@ -87,6 +93,8 @@ class Context {
   void brief_maintenance(keyring::Namespace& ns);
   audit::Spool::FlushResult m_spool_flush;
   std::optional<keyring::UnlockMaterial> m_unlock;
+  std::optional<store::sigv4::Credentials> m_s3_credentials;
+  std::optional<store::sigv4::Credentials> read_stored_s3_credentials();
   bool m_master_unlocked = false;
 };
 

@@ -83,6 +83,13 @@ int main(int argc, char** argv) {
   app.add_option("--ssh-password-file", options.ssh_password_file,
                  "SFTP store: file holding the SSH password")
       ->envname("WARD_SSH_PASSWORD_FILE");
+  app.add_option("--s3-ca", options.s3_ca_file,
+                 "S3 store: PEM file of the CA certificates that verify its https endpoint")
+      ->envname("WARD_S3_CA_FILE");
+  app.add_option("--s3-credential", options.s3_credential,
+                 "S3 store: name of a credential in the local default store holding its keys "
+                 "(field access_key_id, secret secret_access_key)")
+      ->envname("WARD_S3_CREDENTIAL");
   app.footer(
       "Exit status: 0 ok, 1 findings, 2 usage, 3 not found, 4 cannot unlock or integrity failure,\n"
       "5 conflict (retry), 6 store unreachable, 70 internal error. See ward(1).");

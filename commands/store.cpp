@@ -109,8 +109,10 @@ void register_store(CLI::App& app, Context& ctx) {
   migrate->add_option("SRC_URL", migrate_options->source, "The store to copy")->required();
   migrate->add_option("DST_URL", migrate_options->destination, "Where to copy it")->required();
   set_action(migrate, [&ctx, migrate_options] {
-    auto source = store::open_object_store(migrate_options->source, ctx.store_options());
-    auto destination = store::open_object_store(migrate_options->destination, ctx.store_options());
+    auto source = store::open_object_store(migrate_options->source,
+                                           ctx.store_options(migrate_options->source));
+    auto destination = store::open_object_store(migrate_options->destination,
+                                                ctx.store_options(migrate_options->destination));
     for (const auto* opened : {source.get(), destination.get()}) {
       for (const auto& warning : opened->warnings()) spdlog::warn("{}", warning);
     }

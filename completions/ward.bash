@@ -2,7 +2,7 @@
 # Installed as /usr/share/bash-completion/completions/ward.
 
 _ward_groups="init key cred passwd audit store ns maintenance backup check tunnel status redact"
-_ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --version -h --help"
+_ward_global_flags="--store --ns --json -q --quiet -v --verbose --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --s3-ca --s3-credential --version -h --help"
 
 # Subcommands of each group.
 _ward_subcommands() {
@@ -69,14 +69,14 @@ _ward_command_flags() {
 _ward_global_takes_arg() {
     case $1 in
         --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
-            --ssh-identity | --ssh-known-hosts | --ssh-password-file) return 0 ;;
+            --ssh-identity | --ssh-known-hosts | --ssh-password-file | --s3-ca | --s3-credential) return 0 ;;
     esac
     return 1
 }
 _ward_command_takes_arg() {
     case $1 in
         --store | --ns | --log-format | --config | --key-file | --passphrase-file | --passphrase-fd | \
-            --ssh-identity | --ssh-known-hosts | --ssh-password-file | \
+            --ssh-identity | --ssh-known-hosts | --ssh-password-file | --s3-ca | --s3-credential | \
             --kdf-memory | --kdf-iterations | --kek-max-age | --max-age | --new-key-file | --temp-age | --seal-min | \
             --new-passphrase-file | --new-passphrase-fd | --type | --field | \
             --field-file | --secret-file | --secret-env | --policy | --secret-field | --rotate-every | \
@@ -124,7 +124,7 @@ _ward() {
     # Values of options.
     case $prev in
         --key-file | --passphrase-file | --config | --new-key-file | --new-passphrase-file | \
-            --ssh-identity | --ssh-known-hosts | --ssh-password-file | \
+            --ssh-identity | --ssh-known-hosts | --ssh-password-file | --s3-ca | \
             --secret-file | --checkpoint | --include | --exclude | --ca | --junit)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             compopt -o filenames 2>/dev/null

@@ -23,7 +23,7 @@ function __ward_using
             continue
         end
         switch $t
-            case --store --ns --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file
+            case --store --ns --log-format --config --key-file --passphrase-file --passphrase-fd --ssh-identity --ssh-known-hosts --ssh-password-file --s3-ca --s3-credential
                 if test (count $words) -eq 0
                     set skip 1
                 end
@@ -82,6 +82,8 @@ complete -c ward -n $no_group -l passphrase-fd -x -d 'Unlock with a passphrase f
 complete -c ward -n $no_group -l ssh-identity -r -F -d 'SFTP store: SSH private key file'
 complete -c ward -n $no_group -l ssh-known-hosts -r -F -d 'SFTP store: known_hosts file'
 complete -c ward -n $no_group -l ssh-password-file -r -F -d 'SFTP store: file holding the SSH password'
+complete -c ward -n $no_group -l s3-ca -r -F -d 'S3 store: CA certificates for its https endpoint'
+complete -c ward -n $no_group -l s3-credential -x -d 'S3 store: stored credential holding its keys'
 complete -c ward -n $no_group -l version -d 'Print the version'
 complete -c ward -s h -l help -d 'Print help'
 

@@ -113,11 +113,15 @@ std::vector<std::uint64_t> Log::sequence_numbers() {
 }
 
 std::string Log::open_single(std::uint64_t seq) {
-  const auto name = event_object_name(seq);
-  const auto bytes = m_store.get(name);
+  const auto bytes = m_store.get(event_object_name(seq));
   if (!bytes) return {};
+  return open_event(seq, *bytes);
+}
+
+std::string Log::open_event(std::uint64_t seq, const store::Bytes& bytes) const {
+  const auto name = event_object_name(seq);
   try {
-    return std::string(crypto::aead_open(m_key, *bytes, event_aad(name)).reveal());
+    return std::string(crypto::aead_open(m_key, bytes, event_aad(name)).reveal());
   } catch (const Error&) {
     fail(ErrorCode::auth, "audit event " + std::to_string(seq) + " fails authentication",
          "the audit trail is damaged or was tampered with; run `ward audit verify`");
@@ -207,10 +211,18 @@ std::map<std::uint64_t, Log::RawEvent> Log::collect(std::vector<std::string>& pr
       problems.emplace_back(e.what());
     }
   }
-  for (const auto seq : sequence_numbers()) {
+  // The events not yet sealed in one batch read (parallel on remote stores).
+  const auto seqs = sequence_numbers();
+  std::vector<std::string> names;
+  names.reserve(seqs.size());
+  for (const auto seq : seqs) names.push_back(event_object_name(seq));
+  auto reads = m_store.get_batch(names);
+  for (std::size_t i = 0; i < seqs.size(); ++i) {
+    const auto seq = seqs[i];
     RawEvent single;
     try {
-      single.plaintext = open_single(seq);
+      if (reads[i].error) throw *reads[i].error;
+      if (reads[i].bytes) single.plaintext = open_event(seq, *reads[i].bytes);
     } catch (const Error& e) {
       if (e.code() != ErrorCode::auth) throw;
       single.problem = "event " + std::to_string(seq) +

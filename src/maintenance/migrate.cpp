@@ -1,12 +1,8 @@
 #include "ward/maintenance/migrate.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "ward/crypto/hash.hpp"
 #include "ward/error.hpp"
@@ -15,42 +11,9 @@ namespace ward::maintenance {
 namespace {
 
 constexpr std::string_view k_config = "config";
-// Objects read, written and checked together: one put_batch (parallel on S3) per group.
+// Objects read, written and checked together: one get_batch and one put_batch (parallel on
+// remote backends) per group.
 constexpr std::size_t k_group = 64;
-// Reads in flight at once: a remote store answers each read after a round trip.
-constexpr std::size_t k_readers = 8;
-
-struct Read {
-  std::optional<store::Bytes> bytes;
-  std::optional<Error> error;
-};
-
-// Reads `names` from several threads (every backend's get is safe to call concurrently).
-std::vector<Read> read_many(store::ObjectStore& store, const std::vector<std::string>& names) {
-  std::vector<Read> out(names.size());
-  std::atomic<std::size_t> next{0};
-  std::mutex failed_mutex;
-  std::exception_ptr failed;
-  const auto worker = [&] {
-    for (auto i = next.fetch_add(1); i < names.size(); i = next.fetch_add(1)) {
-      try {
-        out[i].bytes = store.get(names[i]);
-      } catch (const Error& e) {
-        out[i].error = e;
-      } catch (...) {
-        const std::lock_guard lock(failed_mutex);
-        if (!failed) failed = std::current_exception();
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    for (std::size_t t = 0; t < std::min(k_readers, names.size()); ++t)
-      threads.emplace_back(worker);
-  }
-  if (failed) std::rethrow_exception(failed);
-  return out;
-}
 
 }  // namespace
 
@@ -80,12 +43,12 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
     const std::vector<std::string> group(
         names.begin() + static_cast<std::ptrdiff_t>(start),
         names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), start + k_group)));
-    auto sources = read_many(source, group);
+    auto sources = source.get_batch(group);
     std::vector<std::string> already;
     for (const auto& name : group) {
       if (present.contains(name)) already.push_back(name);
     }
-    auto existing = read_many(destination, already);
+    auto existing = destination.get_batch(already);
     std::vector<store::ObjectStore::PutRequest> batch;
     for (std::size_t i = 0, k = 0; i < group.size(); ++i) {
       const auto& name = group[i];
@@ -121,14 +84,22 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
       batch.push_back({name, std::move(*bytes)});
     }
     const auto written = destination.put_batch(batch);
-    std::vector<std::string> copied_names;
-    copied_names.reserve(batch.size());
-    for (const auto& request : batch) copied_names.push_back(request.name);
-    const auto copies = read_many(destination, copied_names);
+    // A copy is checked against the source's digest: by the destination itself where it proves
+    // what it stored (a local file; an S3 server's ETag), by reading it back otherwise, and
+    // always where another writer's object was found in its place.
+    std::vector<std::string> check_names;
+    std::vector<std::size_t> check_index;
     for (std::size_t j = 0; j < batch.size(); ++j) {
+      if (written[j] && destination.confirms_writes()) continue;
+      check_names.push_back(batch[j].name);
+      check_index.push_back(j);
+    }
+    auto copies = destination.get_batch(check_names);
+    for (std::size_t c = 0; c < check_names.size(); ++c) {
+      const auto j = check_index[c];
       const auto& request = batch[j];
-      if (copies[j].error) throw *copies[j].error;
-      const auto& copy = copies[j].bytes;
+      if (copies[c].error) throw *copies[c].error;
+      const auto& copy = copies[c].bytes;
       if (!copy || crypto::sha256(*copy) != crypto::sha256(request.data)) {
         if (!written[j]) {
           fail(ErrorCode::conflict,
@@ -141,6 +112,9 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
                  " does not match the source",
              "run the migration again; it resumes where it stopped");
       }
+    }
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      const auto& request = batch[j];
       if (written[j]) {
         ++result.copied;
         result.bytes_copied += request.data.size();

@@ -11,11 +11,32 @@ std::vector<bool> ObjectStore::put_batch(const std::vector<PutRequest>& requests
   return written;
 }
 
+std::vector<ObjectStore::GetResult> ObjectStore::get_batch(const std::vector<std::string>& names) {
+  std::vector<GetResult> out(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    try {
+      out[i].bytes = get(names[i]);
+    } catch (const Error& e) {
+      // A damaged object is this object's result; an unreachable store ends the batch.
+      if (e.code() != ErrorCode::auth) throw;
+      out[i].error = e;
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> ObjectStore::list_starting_with(const std::string& stem) {
   const auto slash = stem.rfind('/');
   auto names = list(slash == std::string::npos ? std::string() : stem.substr(0, slash + 1));
   std::erase_if(names, [&](const std::string& name) { return !name.starts_with(stem); });
   return names;
+}
+
+std::vector<ObjectStore::ListEntry> ObjectStore::list_entries_starting_with(
+    const std::string& stem) {
+  std::vector<ListEntry> entries;
+  for (auto& name : list_starting_with(stem)) entries.push_back({std::move(name), {}, {}});
+  return entries;
 }
 
 void ObjectStore::remove_batch(const std::vector<std::string>& names) {

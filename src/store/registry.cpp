@@ -40,7 +40,7 @@ std::unique_ptr<ObjectStore> open_backend(const std::string& url, const StoreOpt
     return make_file_store(std::filesystem::absolute(url));
   }
   const auto scheme = url.substr(0, url.find("://"));
-  if (scheme == "s3") return make_s3_store(url);
+  if (scheme == "s3") return make_s3_store(url, options);
   if (scheme == "sftp") return make_sftp_store(url, options);
   fail(ErrorCode::usage, "unknown store URL scheme '" + scheme + "'",
        "supported: file:///path, sftp://user@host[:port]/path, "

@@ -1,10 +1,13 @@
 #include "ward/store/suffix_put_store.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
@@ -13,18 +16,101 @@
 namespace ward::store {
 namespace {
 
+using SystemClock = std::chrono::system_clock;
+using Entries = std::map<std::string, ObjectStore::ListEntry>;  // by physical name, sorted
+
+// Listings a batch read runs side by side (remote backends answer each after a round trip).
+constexpr std::size_t k_parallel_listings = 8;
+
 std::string parent_prefix(const std::string& name) {
   const auto slash = name.rfind('/');
   return slash == std::string::npos ? std::string() : name.substr(0, slash + 1);
 }
 
-std::string new_suffix() {
-  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+// `<20-digit nanoseconds><12 hex>-<size>`: the time orders the candidates, the random bits
+// break ties, and the size lets a listing tell a complete candidate from a partial one.
+std::string new_suffix(std::size_t size) {
+  const auto nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SystemClock::now().time_since_epoch())
+          .count();
   char stamp[32];
   std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(nanos));
-  return std::string(stamp) + crypto::hex_encode(crypto::random_bytes(6));
+  return std::string(stamp) + crypto::hex_encode(crypto::random_bytes(6)) + "-" +
+         std::to_string(size);
+}
+
+enum class CandidateState {
+  complete,     // as far as the listing can tell (and every candidate of older stores)
+  in_progress,  // shorter than its writer said, and its writer may still be writing
+  abandoned,    // shorter than its writer said, and older than any live writer can be
+};
+
+// How long a writer may take to put a candidate of `size` bytes: a minute plus a second per
+// MiB. A partial candidate older than this was left by a killed writer; a writer that took
+// longer than half of it withdraws its candidate, so the two never meet.
+std::chrono::nanoseconds write_grace(std::uint64_t size) {
+  return std::chrono::seconds(60) + std::chrono::seconds(size / (1024 * 1024));
+}
+
+struct Suffix {
+  std::chrono::nanoseconds written{0};
+  std::optional<std::uint64_t> size;  // absent in candidates written before sizes were recorded
+};
+
+std::optional<Suffix> parse_suffix(const std::string& physical) {
+  const auto tilde = physical.rfind(k_candidate_separator);
+  if (tilde == std::string::npos) return std::nullopt;
+  const std::string_view suffix = std::string_view(physical).substr(tilde + 1);
+  if (suffix.size() < 20) return std::nullopt;
+  long long nanos = 0;
+  if (std::from_chars(suffix.data(), suffix.data() + 20, nanos).ec != std::errc{})
+    return std::nullopt;
+  Suffix parsed;
+  parsed.written = std::chrono::nanoseconds(nanos);
+  if (const auto dash = suffix.find('-', 20); dash != std::string_view::npos) {
+    std::uint64_t size = 0;
+    const auto digits = suffix.substr(dash + 1);
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), size).ec == std::errc{})
+      parsed.size = size;
+  }
+  return parsed;
+}
+
+// What a listed candidate is. On servers that write uploads in place (s3rver) a writer killed
+// mid-write leaves a partial candidate that would otherwise win, or block, forever.
+CandidateState state_of(const ObjectStore::ListEntry& entry) {
+  const auto suffix = parse_suffix(entry.name);
+  if (!suffix || !suffix->size || !entry.size || *entry.size >= *suffix->size)
+    return CandidateState::complete;
+  const auto age = SystemClock::now().time_since_epoch() - suffix->written;
+  return age > write_grace(*suffix->size) ? CandidateState::abandoned : CandidateState::in_progress;
+}
+
+// The candidates of `name` among `entries`, smallest suffix first.
+std::vector<const ObjectStore::ListEntry*> candidates_in(const Entries& entries,
+                                                         const std::string& name) {
+  const auto stem = name + k_candidate_separator;
+  std::vector<const ObjectStore::ListEntry*> found;
+  for (auto it = entries.lower_bound(stem); it != entries.end() && it->first.starts_with(stem);
+       ++it) {
+    if (it->first.find('/', stem.size()) == std::string::npos) found.push_back(&it->second);
+  }
+  return found;
+}
+
+// The winner of `name`: its smallest candidate that was not abandoned, or nullptr. Abandoned
+// candidates are added to `abandoned` for removal.
+const ObjectStore::ListEntry* winner_in(const Entries& entries, const std::string& name,
+                                        std::vector<std::string>* abandoned = nullptr) {
+  const ObjectStore::ListEntry* winner = nullptr;
+  for (const auto* entry : candidates_in(entries, name)) {
+    if (state_of(*entry) == CandidateState::abandoned) {
+      if (abandoned != nullptr) abandoned->push_back(entry->name);
+      continue;
+    }
+    if (winner == nullptr) winner = entry;
+  }
+  return winner;
 }
 
 class SuffixPutStore final : public ObjectStore {
@@ -39,81 +125,110 @@ class SuffixPutStore final : public ObjectStore {
     return m_inner->remove_stale_temporaries(older_than);
   }
   bool exists() override { return m_inner->exists(); }
+  [[nodiscard]] bool confirms_writes() const override { return m_inner->confirms_writes(); }
 
   bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) override {
     check_logical(name);
-    if (!candidates(name).empty()) return false;
-    const auto mine = name + k_candidate_separator + new_suffix();
+    const auto stem = name + k_candidate_separator;
+    std::vector<std::string> abandoned;
+    if (winner_in(list_all({stem}), name, &abandoned) != nullptr) return false;
+    const auto mine = stem + new_suffix(data.size());
+    const auto started = SystemClock::now();
     (void)m_inner->put_if_absent(mine, data);
-    const auto present = candidates(name);
-    if (!present.empty() && present.front() == mine) return true;
-    m_inner->remove(mine);
-    return false;
+    const auto took = SystemClock::now() - started;
+    const auto* winner = winner_in(list_all({stem}), name);
+    // A write slower than half the grace may already count as abandoned for someone else.
+    const bool won =
+        took < write_grace(data.size()) / 2 && winner != nullptr && winner->name == mine;
+    if (!won) abandoned.push_back(mine);
+    m_inner->remove_batch(abandoned);
+    return won;
   }
 
-  // The same protocol for many objects at once: one listing per directory before and after,
-  // and the candidates written with the backend's own (parallel) batch.
+  // The protocol for many objects at once: one listing per directory before and after (see
+  // stems_for), and
+  // the candidates written with the backend's own (parallel) batch. Candidates left partial by
+  // killed writers are removed on the way.
   std::vector<bool> put_batch(const std::vector<PutRequest>& requests) override {
-    std::map<std::string, std::set<std::string>> listed;
-    const auto list_parents = [&] {
-      listed.clear();
-      for (const auto& request : requests) {
-        check_logical(request.name);
-        const auto parent = parent_prefix(request.name);
-        if (!listed.contains(parent)) {
-          const auto names = m_inner->list(parent);
-          listed[parent] = {names.begin(), names.end()};
-        }
-      }
-    };
-    // The smallest candidate of `name` among the listed names, or "".
-    const auto winner = [&](const std::string& name) {
-      const auto stem = name + k_candidate_separator;
-      const auto& names = listed[parent_prefix(name)];
-      for (auto it = names.lower_bound(stem); it != names.end() && it->starts_with(stem); ++it) {
-        if (it->find('/', stem.size()) == std::string::npos) return *it;
-      }
-      return std::string();
-    };
-    list_parents();
+    std::vector<std::string> names;
+    for (const auto& request : requests) {
+      check_logical(request.name);
+      names.push_back(request.name);
+    }
+    const auto parents = stems_for(names);
+    std::vector<std::string> abandoned;
+    auto listed = list_all(parents);
     std::vector<bool> written(requests.size(), false);
     std::vector<PutRequest> mine;
     std::vector<std::size_t> index;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      if (!winner(requests[i].name).empty() || !seen.insert(requests[i].name).second) continue;
-      mine.push_back({requests[i].name + k_candidate_separator + new_suffix(), requests[i].data});
+      const auto& request = requests[i];
+      if (winner_in(listed, request.name, &abandoned) != nullptr ||
+          !seen.insert(request.name).second)
+        continue;
+      mine.push_back(
+          {request.name + k_candidate_separator + new_suffix(request.data.size()), request.data});
       index.push_back(i);
     }
+    const auto started = SystemClock::now();
     (void)m_inner->put_batch(mine);
-    list_parents();
+    const auto took = SystemClock::now() - started;
+    listed = list_all(parents);
     std::vector<std::string> losers;
     for (std::size_t j = 0; j < mine.size(); ++j) {
-      if (winner(requests[index[j]].name) == mine[j].name) {
+      const auto* winner = winner_in(listed, requests[index[j]].name);
+      // A write slower than half the grace may already count as abandoned for someone else.
+      const bool in_time = took < write_grace(mine[j].data.size()) / 2;
+      if (in_time && winner != nullptr && winner->name == mine[j].name) {
         written[index[j]] = true;
       } else {
         losers.push_back(mine[j].name);
       }
     }
+    losers.insert(losers.end(), abandoned.begin(), abandoned.end());
     m_inner->remove_batch(losers);
     return written;
   }
 
   std::optional<Bytes> get(const std::string& name) override {
-    check_logical(name);
-    const auto present = candidates(name);
-    if (present.empty()) return std::nullopt;
-    return m_inner->get(present.front());
+    auto read = std::move(get_batch({name}).front());
+    if (read.error) throw *read.error;
+    return std::move(read.bytes);
   }
 
+  // One listing per directory the batch reads several objects from (see stems_for), the
+  // listings side by side, then the winners read with the backend's own batch.
+  std::vector<GetResult> get_batch(const std::vector<std::string>& names) override {
+    for (const auto& name : names) check_logical(name);
+    const auto listed = list_all(stems_for(names));
+    std::vector<std::string> winners;
+    std::vector<std::size_t> index;
+    std::vector<GetResult> out(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto* winner = winner_in(listed, names[i]);
+      if (winner == nullptr) continue;
+      if (state_of(*winner) == CandidateState::in_progress) {
+        out[i].error = being_written(names[i]);
+        continue;
+      }
+      winners.push_back(winner->name);
+      index.push_back(i);
+    }
+    auto read = m_inner->get_batch(winners);
+    for (std::size_t j = 0; j < read.size(); ++j) out[index[j]] = std::move(read[j]);
+    return out;
+  }
+
+  // A candidate still being written counts: the name is taken.
   bool contains(const std::string& name) override {
     check_logical(name);
-    return !candidates(name).empty();
+    return winner_in(list_all({name + k_candidate_separator}), name) != nullptr;
   }
 
   std::vector<std::string> list_starting_with(const std::string& stem) override {
     std::set<std::string> logical;
-    for (const auto& name : m_inner->list_starting_with(stem))
+    for (const auto& name : visible(m_inner->list_entries_starting_with(stem)))
       logical.insert(name.substr(0, name.rfind(k_candidate_separator)));
     std::erase_if(logical, [&](const std::string& name) { return !name.starts_with(stem); });
     return {logical.begin(), logical.end()};
@@ -121,22 +236,21 @@ class SuffixPutStore final : public ObjectStore {
 
   std::vector<std::string> list(const std::string& prefix) override {
     std::set<std::string> logical;
-    for (const auto& name : m_inner->list(prefix))
+    for (const auto& name : visible(m_inner->list_entries_starting_with(prefix)))
       logical.insert(name.substr(0, name.rfind(k_candidate_separator)));
     return {logical.begin(), logical.end()};
   }
 
-  void remove(const std::string& name) override {
-    check_logical(name);
-    m_inner->remove_batch(candidates(name));
-  }
+  void remove(const std::string& name) override { remove_batch({name}); }
 
   void remove_batch(const std::vector<std::string>& names) override {
     std::vector<std::string> physical;
     for (const auto& name : names) {
       check_logical(name);
-      const auto present = candidates(name);
-      physical.insert(physical.end(), present.begin(), present.end());
+      for (const auto& candidate : m_inner->list_starting_with(name + k_candidate_separator)) {
+        if (candidate.find('/', name.size() + 1) == std::string::npos)
+          physical.push_back(candidate);
+      }
     }
     m_inner->remove_batch(physical);
   }
@@ -149,17 +263,68 @@ class SuffixPutStore final : public ObjectStore {
     }
   }
 
-  // Physical candidates of one logical name, smallest suffix (the winner) first.
-  std::vector<std::string> candidates(const std::string& name) {
-    const auto stem = name + k_candidate_separator;
-    std::vector<std::string> found;
-    for (auto& physical : m_inner->list_starting_with(stem)) {
-      if (physical.starts_with(stem) && physical.find('/', stem.size()) == std::string::npos) {
-        found.push_back(std::move(physical));
+  [[nodiscard]] Error being_written(const std::string& name) const {
+    return {ErrorCode::conflict,
+            "object '" + name + "' in " + url() + " is being written by another process",
+            "retry in a minute; a partial object left by a killed writer stops counting once "
+            "its writer's time is up"};
+  }
+
+  // What to list to see every candidate of `names`: a directory several of them share, or a
+  // lone name's own stem (so one name in a large directory does not list it all).
+  static std::vector<std::string> stems_for(const std::vector<std::string>& names) {
+    std::map<std::string, std::size_t> per_parent;
+    for (const auto& name : names) ++per_parent[parent_prefix(name)];
+    std::vector<std::string> stems;
+    for (const auto& name : names) {
+      const auto parent = parent_prefix(name);
+      stems.push_back(per_parent[parent] > 1 ? parent : name + k_candidate_separator);
+    }
+    return stems;
+  }
+
+  // Physical names of a listing without abandoned candidates.
+  static std::vector<std::string> visible(const std::vector<ListEntry>& entries) {
+    std::vector<std::string> names;
+    for (const auto& entry : entries) {
+      if (state_of(entry) != CandidateState::abandoned) names.push_back(entry.name);
+    }
+    return names;
+  }
+
+  // Everything below each of `stems` (deduplicated), listed side by side.
+  Entries list_all(std::vector<std::string> stems) {
+    std::sort(stems.begin(), stems.end());
+    stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
+    std::vector<std::vector<ListEntry>> listings(stems.size());
+    std::vector<std::optional<Error>> failures(stems.size());
+    std::atomic<std::size_t> next{0};
+    const auto lister = [&] {
+      for (auto i = next.fetch_add(1); i < stems.size(); i = next.fetch_add(1)) {
+        try {
+          listings[i] = m_inner->list_entries_starting_with(stems[i]);
+        } catch (const Error& e) {
+          failures[i] = e;
+        }
+      }
+    };
+    {
+      std::vector<std::jthread> threads;
+      for (std::size_t t = 1; t < std::min(k_parallel_listings, stems.size()); ++t)
+        threads.emplace_back(lister);
+      lister();
+    }
+    for (const auto& failure : failures) {
+      if (failure) throw *failure;
+    }
+    Entries entries;
+    for (auto& listing : listings) {
+      for (auto& entry : listing) {
+        auto key = entry.name;
+        entries.insert_or_assign(std::move(key), std::move(entry));
       }
     }
-    std::sort(found.begin(), found.end());
-    return found;
+    return entries;
   }
 
   std::unique_ptr<ObjectStore> m_inner;

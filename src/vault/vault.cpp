@@ -370,10 +370,32 @@ std::vector<CredentialSummary> Vault::list() {
     auto& slot = newest[std::string(rest.substr(0, slash))];
     if (*version >= slot.first) slot = {*version, std::move(generations)};
   }
+  // The newest generation of every credential's newest version in one batch read (parallel
+  // on remote stores); one that is missing or does not authenticate takes the slow path.
+  std::vector<std::string> first_generations;
+  first_generations.reserve(newest.size());
+  for (const auto& [id, entry] : newest) {
+    first_generations.push_back(
+        keyring::generation_name(logical(id, entry.first), entry.second.front()));
+  }
+  auto prefetched = m_ns.store().get_batch(first_generations);
   std::vector<CredentialSummary> out;
   out.reserve(newest.size());
+  std::size_t index = 0;
   for (const auto& [id, entry] : newest) {
-    const auto record = load(id, entry.first, entry.second);
+    auto& read = prefetched[index++];
+    std::optional<CredentialVersion> fast;
+    if (read.bytes) {
+      try {
+        const auto path = logical(id, entry.first);
+        auto decoded = decode_credential(m_ns.open(ObjectType::credential, path, *read.bytes));
+        if (decoded.version == entry.first) fast = std::move(decoded);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::auth) throw;
+      }
+    }
+    read.bytes.reset();
+    const auto record = fast ? std::move(*fast) : load(id, entry.first, entry.second);
     CredentialSummary summary;
     summary.name = record.name;
     summary.id = id;

@@ -99,31 +99,46 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
     auto& ns = keys.ns(ns_name);
     known.insert(ns.id());
     const auto prefix = "creds/" + ns.id() + "/";
+    // Every generation of the namespace in one batch read (parallel on remote stores).
+    std::vector<std::pair<std::string, std::string>> objects;  // logical, stored name
     for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
+      for (const auto generation : generations)
+        objects.emplace_back(logical, keyring::generation_name(logical, generation));
+    }
+    std::vector<std::string> stored;
+    stored.reserve(objects.size());
+    for (const auto& object : objects) stored.push_back(object.second);
+    auto reads = store.get_batch(stored);
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+      const auto& [logical, name] = objects[i];
       const auto rest = std::string_view(logical).substr(prefix.size());
       const auto slash = rest.find('/');
       const auto version = slash == std::string_view::npos
                                ? std::nullopt
                                : keyring::parse_version_name(rest.substr(slash + 1));
-      for (const auto generation : generations) {
-        const auto name = keyring::generation_name(logical, generation);
-        try {
-          const auto bytes = store.get(name);
-          if (!bytes) continue;
-          const auto record =
-              vault::decode_credential(ns.open(ObjectType::credential, logical, *bytes));
-          if (!version || record.version != *version) {
-            report.problems.push_back(name + ": holds version " + std::to_string(record.version));
-          } else if (ns.object_id(record.name) != rest.substr(0, slash)) {
-            report.problems.push_back(name + ": belongs to another credential");
-          }
-          ++report.objects;
-          ++report.credentials;
-        } catch (const Error& e) {
-          if (e.code() != ErrorCode::auth) throw;
-          report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
-        }
+      if (reads[i].error && reads[i].error->code() == ErrorCode::conflict) {
+        report.notes.push_back(name + ": " + reads[i].error->what());
+        continue;
       }
+      try {
+        // A backend that finds an object torn says so as its read's error.
+        if (reads[i].error) throw *reads[i].error;
+        const auto& bytes = reads[i].bytes;
+        if (!bytes) continue;
+        const auto record =
+            vault::decode_credential(ns.open(ObjectType::credential, logical, *bytes));
+        if (!version || record.version != *version) {
+          report.problems.push_back(name + ": holds version " + std::to_string(record.version));
+        } else if (ns.object_id(record.name) != rest.substr(0, slash)) {
+          report.problems.push_back(name + ": belongs to another credential");
+        }
+        ++report.objects;
+        ++report.credentials;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::auth) throw;
+        report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
+      }
+      reads[i].bytes.reset();
     }
   }
   for (const auto& name : store.list("creds/")) {
@@ -148,18 +163,30 @@ void verify_namespace_records(keyring::Keyring& keys, StoreReport& report,
     auto& ns = keys.ns(ns_name);
     known.insert(ns.id());
     const auto prefix = family + ns.id() + "/";
+    // Every generation of the namespace's records in one batch read (parallel on remote stores).
+    std::vector<std::pair<std::string, std::string>> objects;  // logical, stored name
     for (const auto& [logical, generations] : keyring::group_generations(store.list(prefix))) {
-      for (const auto generation : generations) {
-        const auto name = keyring::generation_name(logical, generation);
-        const auto bytes = store.get(name);
-        if (!bytes) continue;
-        try {
-          (void)ns.open(type, logical, *bytes);
-          ++report.objects;
-        } catch (const Error& e) {
-          if (e.code() != ErrorCode::auth) throw;
-          report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
-        }
+      for (const auto generation : generations)
+        objects.emplace_back(logical, keyring::generation_name(logical, generation));
+    }
+    std::vector<std::string> stored;
+    stored.reserve(objects.size());
+    for (const auto& object : objects) stored.push_back(object.second);
+    auto reads = store.get_batch(stored);
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+      const auto& [logical, name] = objects[i];
+      if (reads[i].error && reads[i].error->code() == ErrorCode::conflict) {
+        report.notes.push_back(name + ": " + reads[i].error->what());
+        continue;
+      }
+      try {
+        if (reads[i].error) throw *reads[i].error;
+        if (!reads[i].bytes) continue;
+        (void)ns.open(type, logical, *reads[i].bytes);
+        ++report.objects;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::auth) throw;
+        report.problems.push_back(name + ": fails authentication (" + e.what() + ")");
       }
     }
   }

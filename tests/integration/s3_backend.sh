@@ -71,16 +71,69 @@ assert_contains "$ERR" "15 minutes"
 # --- plain http only on loopback; TLS verified by default --------------------------------------
 expect_exit 2 "$WARD" --store "s3://b/x?endpoint=http://192.0.2.1:9000" store info
 assert_contains "$ERR" "plain http://"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+# s3rver behind TLS with the test PKI's server certificate (signed by its own root CA).
+source "$WARD_SOURCE_DIR/tests/servers/pki.bash"
+make_pki "$T/pki"
 tls_port=$(free_port)
 NODE_OPTIONS=--openssl-legacy-provider "$S3RVER_BIN" -d "$T/s3tls" -a 127.0.0.1 -p "$tls_port" --configure-bucket "$S3_BUCKET" \
-  --key "$T/tls.key" --cert "$T/tls.crt" </dev/null >"$T/s3tls.log" 2>&1 &
+  --key "$T/pki/server.key" --cert "$T/pki/server.pem" </dev/null >"$T/s3tls.log" 2>&1 &
 tls_pid=$!
 defer "kill $tls_pid 2>/dev/null; wait $tls_pid 2>/dev/null"
-for _ in $(seq 200); do curl -sk -o /dev/null "https://127.0.0.1:$tls_port/" && break; sleep 0.05; done
-expect_exit 6 "$WARD" --store "s3://$S3_BUCKET/x?endpoint=https://127.0.0.1:$tls_port" store info
+for _ in $(seq 200); do curl -s --cacert "$T/pki/ca.pem" -o /dev/null "https://127.0.0.1:$tls_port/" && break; sleep 0.05; done
+tls_url="s3://$S3_BUCKET/tls?endpoint=https://127.0.0.1:$tls_port"
+# Verified by default against the system's CAs, which do not know the test CA: refused.
+expect_exit 6 "$WARD" --store "$tls_url" init --key-file "$T/tls.key"
 assert_contains "$ERR" "TLS verification"
+assert_contains "$ERR" "--s3-ca"
+# With the test CA named, every command works over https.
+expect_exit 0 "$WARD" --store "$tls_url" --s3-ca "$T/pki/ca.pem" init --key-file "$T/tls.key"
+assert_not_contains "$ERR" "plain http://"
+expect_exit 0 env WARD_S3_CA_FILE="$T/pki/ca.pem" "$WARD" --store "$tls_url" --key-file "$T/tls.key" \
+  cred add over-tls --type generic --generate
+expect_exit 0 env WARD_S3_CA_FILE="$T/pki/ca.pem" "$WARD" --store "$tls_url" --key-file "$T/tls.key" \
+  store verify
+assert_contains "$OUT" "store intact"
+[[ -n $(find "$T/s3tls/$S3_BUCKET/tls/creds" -name '*._S3rver_object') ]] ||
+  fail "the https store's objects are not on the TLS server"
+# A CA that did not sign the server's certificate is refused, with the file named.
+expect_exit 6 "$WARD" --store "$tls_url" --s3-ca "$T/pki/selfsigned.pem" --key-file "$T/tls.key" cred list
+assert_contains "$ERR" "TLS verification"
+assert_contains "$ERR" "$T/pki/selfsigned.pem"
+# An unreadable CA file is a usage error.
+expect_exit 2 "$WARD" --store "$tls_url" --s3-ca "$T/pki/missing.pem" --key-file "$T/tls.key" cred list
+assert_contains "$ERR" "cannot read the CA file"
+
+# --- S3 keys from a stored ward credential --------------------------------------------------------
+# The keys live as an api-key credential in the local default store, unlocked by its own key
+# file; the AWS_* variables are not set at all.
+expect_exit 0 env -u WARD_STORE "$WARD" init --key-file "$T/local.key"
+expect_exit 0 env -u WARD_STORE WARD_KEY_FILE="$T/local.key" "$WARD" cred add s3keys --type api-key \
+  --field access_key_id="$S3_ACCESS_KEY" --secret-field secret_access_key --secret-stdin \
+  < <(printf '%s' "$S3_SECRET_KEY")
+wrong_secret="not-the-secret-$RANDOM$RANDOM"
+expect_exit 0 env -u WARD_STORE WARD_KEY_FILE="$T/local.key" "$WARD" cred add s3wrong --type api-key \
+  --field access_key_id=NOT-S3RVER --secret-field secret_access_key --secret-stdin \
+  < <(printf '%s' "$wrong_secret")
+nokeys=(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY WARD_S3_CREDENTIAL_KEY_FILE="$T/local.key")
+expect_exit 0 "${nokeys[@]}" "$WARD" --store "$(s3_url fallback)" --s3-credential s3keys cred list
+assert_contains "$OUT" "db"
+expect_exit 0 "${nokeys[@]}" WARD_S3_CREDENTIAL=s3keys "$WARD" --store "$(s3_url fallback)" store info
+# Wrong keys in the credential: exit 4, naming where they came from.
+expect_exit 4 "${nokeys[@]}" "$WARD" -vv --store "$(s3_url fallback)" --s3-credential s3wrong cred list
+assert_contains "$ERR" "rejected the credentials"
+assert_not_contains "$ERR" "$wrong_secret"
+assert_contains "$ERR" "stored credential 's3wrong'"
+# A credential that does not exist: exit 3 with a hint how to store one.
+expect_exit 3 "${nokeys[@]}" "$WARD" --store "$(s3_url fallback)" --s3-credential nope cred list
+assert_contains "$ERR" "no S3 credential 'nope'"
+assert_contains "$ERR" "cred add nope"
+# The local store unlocked with the wrong key file: exit 4.
+"$WARD" --store "file://$T/other" init --key-file "$T/other.key" >/dev/null 2>&1
+expect_exit 4 env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY WARD_S3_CREDENTIAL_KEY_FILE="$T/other.key" \
+  "$WARD" --store "$(s3_url fallback)" --s3-credential s3keys cred list
+# Each use is a cred.get in the local store's trail; the secret never appears in logs.
+expect_exit 0 env -u WARD_STORE WARD_KEY_FILE="$T/local.key" "$WARD" --json audit log
+assert_contains "$OUT" '"s3 store credential"'
 
 # --- the server killed in the middle of a write: exit 6, clear message, the next run works ----
 # A 40 MB credential (40 fields of 1 MB, the largest a field may be) takes long enough to
@@ -99,10 +152,12 @@ assert_contains "$(cat "$T/big.err")" "cannot write object"
 assert_contains "$(cat "$T/big.err")" "$S3_ENDPOINT"
 S3_PID=
 restart_s3rver
-# s3rver wrote in place: the interrupted object is there, partial. It is never accepted...
+# s3rver wrote in place: the interrupted object is there, partial. It is never accepted: while
+# its writer's time is not up it is a write in progress (5), then it no longer counts (3)...
 [[ -e $torn ]] || fail "expected the partial object $torn"
-expect_exit 4 "$WARD" cred get big --field b1
-assert_contains "$ERR" "incomplete or damaged"
+expect_exit 5 "$WARD" cred get big --field b1
+assert_contains "$ERR" "being written by another process"
+expect_exit 3 env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '+3m' "$WARD" cred get big --field b1
 # ...and the next runs succeed.
 expect_exit 0 "$WARD" cred get db
 expect_exit 0 "$WARD" cred add big2 --type generic --generate "${big_fields[@]}"
@@ -117,9 +172,54 @@ torn=$(kill_at_first_write "$writer" KILL)
 wait "$writer" 2>/dev/null || true
 sleep 0.2
 [[ -e $torn && ! -e ${torn%object}metadata.json ]] || fail "the killed writer left no partial object"
-expect_exit 4 "$WARD" cred get torn --field b1
-assert_contains "$ERR" "incomplete or damaged"
+expect_exit 5 "$WARD" cred get torn --field b1
+assert_contains "$ERR" "being written by another process"
 expect_exit 0 "$WARD" cred get db
 expect_exit 0 "$WARD" cred add after-torn --type generic --generate
-expect_exit 1 "$WARD" store verify
-assert_contains "$OUT" "incomplete or damaged"
+expect_exit 0 "$WARD" store verify
+assert_contains "$OUT" "being written by another process"
+# Once its writer's time is up the partial candidate never counts: the name is free again, and
+# the writer that takes it removes the leftover.
+later=(env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '+3m')
+expect_exit 3 "${later[@]}" "$WARD" cred get torn --field b1
+expect_exit 0 "${later[@]}" "$WARD" store verify
+assert_contains "$OUT" "store intact"
+expect_exit 0 "${later[@]}" "$WARD" cred add torn --type generic --generate
+[[ ! -e $torn ]] || fail "the partial candidate $torn was not removed by the next writer"
+expect_exit 0 "${later[@]}" "$WARD" cred get torn --field password
+
+# --- a torn audit event never blocks the trail --------------------------------------------------
+# What a writer killed while appending event N leaves on s3rver: a candidate audit/N~… whose
+# data stops short of the size its name records, without metadata.
+plant_torn_event() {  # plant_torn_event AGE_SECONDS: a torn candidate for the next event
+  local head next stamp
+  head=$(find "$WARD_TEST_S3_STORE/audit" -maxdepth 1 -name '*._S3rver_object' -printf '%f\n' |
+    sed -n 's/^\([0-9]\{12\}\)~.*/\1/p' | sort | tail -1)
+  [[ -n $head ]] || fail "no single audit event in $WARD_TEST_S3_STORE/audit"
+  next=$(printf '%012d' $((10#$head + 1)))
+  stamp=$(python3 -c "import time; print(f'{int((time.time() - $1) * 1e9):020d}')")
+  TORN_KEY="audit/$next~${stamp}0123456789ab-600"
+  head -c 100 /dev/urandom >"$T/torn-event"
+  curl -sS --fail --aws-sigv4 aws:amz:us-east-1:s3 --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -T "$T/torn-event" \
+    "$S3_ENDPOINT/$S3_BUCKET/fallback/$TORN_KEY" || fail "could not plant a torn audit event"
+  TORN_FILE=$WARD_TEST_S3_STORE/$TORN_KEY._S3rver_object
+  [[ -e $TORN_FILE ]] || fail "the planted torn event is not where s3rver keeps objects"
+  rm -f "${TORN_FILE%object}metadata.json"
+}
+WARD_TEST_S3_STORE=$S3_DATA/$S3_BUCKET/fallback
+# Left by a writer killed two minutes ago: the next writer takes the number, removes it.
+plant_torn_event 120
+expect_exit 0 "$WARD" cred get db
+[[ ! -e $TORN_FILE ]] || fail "the abandoned audit candidate was not removed"
+expect_exit 0 "$WARD" audit verify
+# Left just now (its writer may still be writing): the next writer is told to retry (5); once
+# the writer's time is up the append goes through, and the trail verifies.
+plant_torn_event 0
+expect_exit 5 "$WARD" cred get db
+assert_contains "$ERR" "being written by another process"
+expect_exit 0 "${later[@]}" "$WARD" cred get db
+expect_exit 0 "${later[@]}" "$WARD" audit verify
+expect_exit 0 "${later[@]}" "$WARD" --json audit log
+assert_contains "$OUT" '"cred.get"'
+

@@ -115,7 +115,7 @@ TEST_CASE("s3 store on a server that honours If-None-Match is atomic", "[.s3][s3
 TEST_CASE("s3 listings follow continuation tokens past 1,000 keys", "[.s3][s3]") {
   for (const auto* variable : {"WARD_TEST_S3_ENDPOINT", "WARD_TEST_S3_STANDIN_ENDPOINT"}) {
     INFO(variable);
-    auto store = ward::store::make_s3_store(fresh_url(env_or_fail(variable)));
+    auto store = ward::store::make_s3_store(fresh_url(env_or_fail(variable)), {});
     std::vector<ward::store::ObjectStore::PutRequest> batch;
     for (int i = 0; i < 1234; ++i) {
       batch.push_back({"many/" + std::to_string(100000 + i), ward::testing::bytes_of("v")});
@@ -136,7 +136,7 @@ TEST_CASE("s3 listings follow continuation tokens past 1,000 keys", "[.s3][s3]")
 TEST_CASE("s3 store moves large objects as multipart uploads", "[.s3][s3]") {
   for (const auto* variable : {"WARD_TEST_S3_ENDPOINT", "WARD_TEST_S3_STANDIN_ENDPOINT"}) {
     INFO(variable);
-    auto store = ward::store::make_s3_store(fresh_url(env_or_fail(variable)));
+    auto store = ward::store::make_s3_store(fresh_url(env_or_fail(variable)), {});
     ward::store::Bytes big(70UL * 1024 * 1024 + 123);
     std::mt19937 random(7);
     for (auto& byte : big) byte = static_cast<std::uint8_t>(random());

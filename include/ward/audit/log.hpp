@@ -73,6 +73,8 @@ class Log {
   std::map<std::uint64_t, RawEvent> collect(std::vector<std::string>& problems);
   std::vector<std::string> open_segment(const Segment& segment);
   std::string open_single(std::uint64_t seq);
+  // The plaintext of event `seq` from its stored bytes; Error(auth) when it does not open.
+  [[nodiscard]] std::string open_event(std::uint64_t seq, const store::Bytes& bytes) const;
   // The highest sequence number, found with O(log n) existence probes instead of a listing.
   std::uint64_t find_head();
   Event load(std::uint64_t seq, std::string* hash_hex);

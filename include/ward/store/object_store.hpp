@@ -9,6 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "ward/error.hpp"
+#include "ward/store/sigv4.hpp"
+
 namespace ward::store {
 
 using Bytes = std::vector<std::uint8_t>;
@@ -37,6 +40,25 @@ class ObjectStore {
   // nullopt when the object does not exist.
   virtual std::optional<Bytes> get(const std::string& name) = 0;
 
+  // One read of a batch: the object's bytes (nullopt when it does not exist), or the error
+  // reading it met: Error(auth) for a damaged or torn object, Error(conflict) for one another
+  // writer is still writing. One bad object does not hide the others.
+  struct GetResult {
+    std::optional<Bytes> bytes;
+    std::optional<Error> error;
+  };
+  // Reads many objects at once, results in the order of `names`. Remote backends answer them
+  // with parallel requests over reused connections (and the suffix protocol with one listing
+  // per directory instead of one per object); the default reads them one by one. Errors other than
+  // a damaged object (an unreachable store) are thrown. Commands that read many objects (cred list,
+  // store verify, migrate, audit reads) go through here.
+  virtual std::vector<GetResult> get_batch(const std::vector<std::string>& names);
+
+  // Whether put_if_absent returning true proves the stored object holds exactly the bytes
+  // given (a local write, or a server whose receipt the backend checked against its own
+  // digest), so a caller need not read it back to know.
+  [[nodiscard]] virtual bool confirms_writes() const { return false; }
+
   // Whether the object exists; cheaper than get() where the backend can tell without reading.
   virtual bool contains(const std::string& name) { return get(name).has_value(); }
 
@@ -48,6 +70,17 @@ class ObjectStore {
   // `name~…` of the suffix protocol), sorted. The default lists the stem's directory and
   // filters; backends that can ask for any prefix do so in one request.
   virtual std::vector<std::string> list_starting_with(const std::string& stem);
+
+  // A listed object with what the listing told about it (S3 listings carry both; other
+  // backends may leave them unknown).
+  struct ListEntry {
+    std::string name;
+    std::optional<std::uint64_t> size;
+    std::optional<std::chrono::system_clock::time_point> modified;
+  };
+  // list_starting_with() with sizes and times where the backend's listing has them. The
+  // default knows names only.
+  virtual std::vector<ListEntry> list_entries_starting_with(const std::string& stem);
 
   // Removes the object; removing a missing object is not an error.
   virtual void remove(const std::string& name) = 0;
@@ -82,6 +115,13 @@ struct StoreOptions {
   std::string ssh_password_file;
   // SFTP: trust a host key known_hosts does not list yet, and record it there (`init` only).
   bool accept_new_host_key = false;
+  // S3: a PEM file of CA certificates that verify an https endpoint (empty: the system's
+  // trust store). Verification is never switched off.
+  std::string s3_ca_file;
+  // S3: the access key pair when it comes from a stored ward credential (commands fill it);
+  // without it AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN are read.
+  std::optional<sigv4::Credentials> s3_credentials;
+  std::string s3_credentials_source;  // for messages: "stored credential 's3-prod'"
   // Bounds each network step (connect, handshake, each request).
   std::chrono::milliseconds timeout{std::chrono::seconds(20)};
 };

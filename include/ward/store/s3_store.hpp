@@ -24,11 +24,12 @@ struct S3Location {
 S3Location parse_s3_url(const std::string& url);
 
 // An S3-compatible bucket (AWS S3, MinIO, Ceph RGW, s3rver) through libcurl with SigV4
-// signing. Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
-// AWS_SESSION_TOKEN. Opening the store finds out whether the server honours
-// `If-None-Match: *` (from how an existing store's config object is named, or by writing a
+// signing. Credentials come from `options.s3_credentials` (a stored ward credential) or else
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN; an https endpoint is verified
+// against `options.s3_ca_file` or the system's CAs. Opening the store finds out whether the server
+// honours `If-None-Match: *` (from how an existing store's config object is named, or by writing a
 // probe object twice); atomic_put_if_absent() reports it, and the registry puts the
 // suffix-and-rule protocol on top where it does not.
-std::unique_ptr<ObjectStore> make_s3_store(const std::string& url);
+std::unique_ptr<ObjectStore> make_s3_store(const std::string& url, const StoreOptions& options);
 
 }  // namespace ward::store

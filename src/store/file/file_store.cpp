@@ -96,6 +96,9 @@ class FileStore final : public ObjectStore {
     return out;
   }
 
+  // The bytes went to a local file that was synced before it was renamed into place.
+  [[nodiscard]] bool confirms_writes() const override { return true; }
+
   bool contains(const std::string& name) override {
     validate_object_name(name);
     struct stat st {};
@@ -216,7 +219,8 @@ class FileStore final : public ObjectStore {
   // renameat2(RENAME_NOREPLACE) never replaces an existing name: this is the put-if-absent.
   // Filesystems without it get link(2), which has the same guarantee but costs an extra unlink.
   static int move_without_replacing(const fs::path& temp, const fs::path& target) {
-    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return 0;
+    if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0)
+      return 0;
     if (errno != EINVAL && errno != ENOSYS) return -1;
     const int rc = ::link(temp.c_str(), target.c_str());
     const int saved = errno;

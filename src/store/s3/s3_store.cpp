@@ -2,13 +2,17 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -34,6 +38,9 @@ constexpr std::size_t k_multipart_threshold = 64UL * 1024 * 1024;
 constexpr std::size_t k_part_size = 16UL * 1024 * 1024;
 // Requests in flight at once for batches and multipart parts.
 constexpr std::size_t k_parallel = 8;
+// GETs in flight at once for batch reads of small objects: each costs the server little, so
+// more in flight hides more round trips.
+constexpr std::size_t k_parallel_reads = 16;
 constexpr int k_max_attempts = 5;
 constexpr auto k_first_backoff = std::chrono::milliseconds(100);
 constexpr auto k_max_backoff = std::chrono::milliseconds(5000);
@@ -92,6 +99,47 @@ bool is_loopback_host(const std::string& host) {
   in_addr v4{};
   if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24U) == 127U;
   return false;
+}
+
+// Lowercase hex MD5 of `data`: what S3 servers answer as the ETag of a single-part upload.
+std::string md5_hex(std::span<const std::uint8_t> data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  static const std::uint8_t empty = 0;
+  if (EVP_Digest(data.empty() ? &empty : data.data(), data.size(), digest.data(), &length,
+                 EVP_md5(), nullptr) != 1) {
+    fail(ErrorCode::internal, "OpenSSL could not compute an MD5 digest");
+  }
+  return crypto::hex_encode(std::span<const std::uint8_t>(digest.data(), length));
+}
+
+// An ETag without its quotes, lowercased.
+std::string bare_etag(std::string etag) {
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+    etag = etag.substr(1, etag.size() - 2);
+  return lowercase(std::move(etag));
+}
+
+bool is_md5_hex(const std::string& text) {
+  return text.size() == 32 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+           return std::isdigit(c) != 0 || (c >= 'a' && c <= 'f');
+         });
+}
+
+// An S3 timestamp (2026-12-01T18:00:00.000Z); nullopt when it is not one.
+std::optional<std::chrono::system_clock::time_point> parse_iso_time(const std::string& text) {
+  std::tm tm{};
+  int millis = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+    return std::nullopt;
+  if (const auto dot = text.find('.'); dot != std::string::npos)
+    millis = std::atoi(text.c_str() + dot + 1);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const auto seconds = ::timegm(&tm);
+  if (seconds == static_cast<std::time_t>(-1)) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(seconds) + std::chrono::milliseconds(millis);
 }
 
 // One request and, once run, its outcome.
@@ -220,10 +268,13 @@ struct Engine {
 
 class S3Store final : public ObjectStore {
  public:
-  S3Store(std::string url, S3Location location, sigv4::Credentials credentials)
+  S3Store(std::string url, S3Location location, sigv4::Credentials credentials,
+          std::string credentials_source, std::string ca_file)
       : m_url(std::move(url)),
         m_location(std::move(location)),
-        m_credentials(std::move(credentials)) {
+        m_credentials(std::move(credentials)),
+        m_credentials_source(std::move(credentials_source)),
+        m_ca_file(std::move(ca_file)) {
     const auto port = m_location.port == 0 ? std::string() : ":" + std::to_string(m_location.port);
     m_authority = (m_location.path_style ? "" : m_location.bucket + ".") + m_location.host + port;
     m_endpoint = m_location.scheme + "://" + m_location.host + port;
@@ -308,6 +359,46 @@ class S3Store final : public ObjectStore {
     validate_object_name(name);
     auto call = make_call("GET", key_of(name));
     run_one(call);
+    return read_outcome(call, name);
+  }
+
+  std::vector<GetResult> get_batch(const std::vector<std::string>& names) override {
+    std::vector<Call> calls;
+    calls.reserve(names.size());
+    for (const auto& name : names) {
+      validate_object_name(name);
+      calls.push_back(make_call("GET", key_of(name)));
+    }
+    run_all(calls, k_parallel_reads);
+    std::vector<GetResult> out(names.size());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      try {
+        out[i].bytes = read_outcome(calls[i], names[i]);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::auth) throw;
+        out[i].error = e;
+      }
+    }
+    return out;
+  }
+
+  // Every write so far was confirmed by the server's ETag (the MD5 of what it stored); a
+  // server whose ETags are something else (encryption with KMS keys) leaves it unproven.
+  [[nodiscard]] bool confirms_writes() const override { return !m_unconfirmed_write; }
+
+  bool contains(const std::string& name) override {
+    validate_object_name(name);
+    auto call = make_call("HEAD", key_of(name));
+    run_one(call);
+    if (call.status == 200) return true;
+    if (call.status == 404) return false;
+    raise(call, "look up object '" + name + "' in");
+  }
+
+ private:
+  // What a GET of `name` brought: its bytes, nullopt when absent; a partial object (written in
+  // place by a server that was interrupted) fails its digest: Error(auth).
+  std::optional<Bytes> read_outcome(Call& call, const std::string& name) {
     if (call.status == 404 && call.error_code() != "NoSuchBucket") return std::nullopt;
     if (call.status != 200) raise(call, "read object '" + name + "' from");
     const auto recorded = call.header(k_digest_header);
@@ -321,15 +412,7 @@ class S3Store final : public ObjectStore {
     return std::move(call.response);
   }
 
-  bool contains(const std::string& name) override {
-    validate_object_name(name);
-    auto call = make_call("HEAD", key_of(name));
-    run_one(call);
-    if (call.status == 200) return true;
-    if (call.status == 404) return false;
-    raise(call, "look up object '" + name + "' in");
-  }
-
+ public:
   std::vector<std::string> list(const std::string& prefix) override {
     std::vector<std::string> names;
     for (auto& key : list_keys(m_location.prefix + prefix, 0)) {
@@ -348,6 +431,14 @@ class S3Store final : public ObjectStore {
     }
     std::sort(names.begin(), names.end());
     return names;
+  }
+
+  std::vector<ListEntry> list_entries_starting_with(const std::string& stem) override {
+    auto entries = list_key_entries(m_location.prefix + stem, 0);
+    for (auto& entry : entries) entry.name = entry.name.substr(m_location.prefix.size());
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    return entries;
   }
 
   void remove(const std::string& name) override { remove_batch({name}); }
@@ -414,13 +505,39 @@ class S3Store final : public ObjectStore {
   // Whether a PUT wrote the object. A 412 after a retry may be our own first attempt, which
   // reached the server before its answer was lost: the object then holds exactly our bytes.
   bool put_outcome(const Call& call, const std::string& name, std::span<const std::uint8_t> data) {
-    if (call.status == 200) return true;
+    if (call.status == 200) {
+      confirm_receipt(call.header("etag"), md5_hex(data), "object '" + name + "'");
+      return true;
+    }
     if (call.status == 412 && m_atomic) {
       if (call.attempts <= 1) return false;
       const auto stored = get(name);
       return stored && std::equal(stored->begin(), stored->end(), data.begin(), data.end());
     }
     raise(call, "write object '" + name + "' to");
+  }
+
+  // A plain ETag is the MD5 of what the server stored (a multipart upload's, the MD5 of its
+  // parts' MD5s and "-N"): a mismatch means the bytes were changed on the way or on the
+  // server's disk. An ETag of another form (server-side encryption with KMS keys) proves
+  // nothing either way, and confirms_writes() says so from then on.
+  void confirm_receipt(const std::string& etag_answered, const std::string& expected,
+                       const std::string& what) {
+    const auto etag = bare_etag(etag_answered);
+    if (etag == expected) return;
+    const auto form = [](const std::string& tag) {
+      const auto dash = tag.find('-');
+      return is_md5_hex(tag.substr(0, dash)) ? (dash == std::string::npos ? 1 : 2) : 0;
+    };
+    if (form(etag) != form(expected)) {
+      m_unconfirmed_write = true;
+      return;
+    }
+    fail(ErrorCode::auth,
+         "the server stored " + what + " in " + m_url +
+             " with other bytes than ward sent (its ETag " + etag + " is not their MD5 " +
+             expected + ")",
+         "retry the command; if it happens again, the server or the network damages data");
   }
 
   bool multipart_put(const std::string& name, std::span<const std::uint8_t> data) {
@@ -444,8 +561,14 @@ class S3Store final : public ObjectStore {
       }
       run_all(parts, k_parallel);
       std::string manifest = "<CompleteMultipartUpload>";
+      std::string part_digests;  // the parts' binary MD5s, for a "-N" ETag of the whole
       for (std::size_t i = 0; i < parts.size(); ++i) {
         if (parts[i].status != 200) raise(parts[i], "upload a part of '" + name + "' to");
+        const auto part_md5 = md5_hex(parts[i].body);
+        confirm_receipt(parts[i].header("etag"), part_md5,
+                        "part " + std::to_string(i + 1) + " of object '" + name + "'");
+        const auto raw = crypto::hex_decode(part_md5);
+        part_digests.append(raw->begin(), raw->end());
         manifest += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" +
                     util::xml_escape(parts[i].header("etag")) + "</ETag></Part>";
       }
@@ -457,7 +580,20 @@ class S3Store final : public ObjectStore {
       if (m_atomic) complete.headers.emplace_back("If-None-Match", "*");
       run_one(complete);
       // CompleteMultipartUpload can fail with 200 and an <Error> body.
-      if (complete.status == 200 && !s3xml::first_text(complete.text(), "Code")) return true;
+      if (complete.status == 200 && !s3xml::first_text(complete.text(), "Code")) {
+        // AWS answers the MD5 of the parts' MD5s and "-N"; a server that answers a plain MD5
+        // of the whole (s3rver) was checked part by part above.
+        const auto etag = bare_etag(s3xml::first_text(complete.text(), "ETag").value_or(""));
+        if (etag.find('-') != std::string::npos) {
+          confirm_receipt(
+              etag,
+              md5_hex(std::span(reinterpret_cast<const std::uint8_t*>(part_digests.data()),
+                                part_digests.size())) +
+                  "-" + std::to_string(parts.size()),
+              "object '" + name + "'");
+        }
+        return true;
+      }
       if (complete.status == 412 && m_atomic) {
         abort_upload(key, *upload_id);
         if (complete.attempts <= 1) return false;
@@ -485,6 +621,15 @@ class S3Store final : public ObjectStore {
   std::vector<std::string> list_keys(const std::string& prefix, std::size_t limit,
                                      bool skip_internal = false) {
     std::vector<std::string> keys;
+    for (auto& entry : list_key_entries(prefix, limit, skip_internal))
+      keys.push_back(std::move(entry.name));
+    return keys;
+  }
+
+  // The same with each key's size and time of last change, from its <Contents> element.
+  std::vector<ListEntry> list_key_entries(const std::string& prefix, std::size_t limit,
+                                          bool skip_internal = false) {
+    std::vector<ListEntry> entries;
     std::string token;
     for (;;) {
       auto call = make_call("GET", "");
@@ -494,18 +639,35 @@ class S3Store final : public ObjectStore {
       if (!token.empty()) call.query.emplace_back("continuation-token", token);
       run_one(call);
       if (call.status != 200) raise(call, "list the objects of");
-      for (auto& key : s3xml::all_text(call.text(), "Key")) {
-        if (skip_internal && key.substr(m_location.prefix.size()).starts_with(k_internal_prefix))
+      const auto xml = call.text();
+      constexpr std::string_view open = "<Contents>";
+      constexpr std::string_view close = "</Contents>";
+      for (auto at = xml.find(open); at != std::string_view::npos; at = xml.find(open, at)) {
+        const auto end = xml.find(close, at);
+        if (end == std::string_view::npos) break;
+        const auto contents = xml.substr(at, end - at);
+        at = end + close.size();
+        auto key = s3xml::first_text(contents, "Key");
+        if (!key) continue;
+        if (skip_internal && key->substr(m_location.prefix.size()).starts_with(k_internal_prefix))
           continue;
-        keys.push_back(std::move(key));
+        ListEntry entry{std::move(*key), {}, {}};
+        if (const auto size = s3xml::first_text(contents, "Size")) {
+          char* stop = nullptr;
+          const auto value = std::strtoull(size->c_str(), &stop, 10);
+          if (!size->empty() && *stop == '\0') entry.size = value;
+        }
+        if (const auto when = s3xml::first_text(contents, "LastModified"))
+          entry.modified = parse_iso_time(*when);
+        entries.push_back(std::move(entry));
       }
-      if (limit > 0 && keys.size() >= limit) break;
-      const auto truncated = s3xml::first_text(call.text(), "IsTruncated");
-      const auto next = s3xml::first_text(call.text(), "NextContinuationToken");
+      if (limit > 0 && entries.size() >= limit) break;
+      const auto truncated = s3xml::first_text(xml, "IsTruncated");
+      const auto next = s3xml::first_text(xml, "NextContinuationToken");
       if (truncated != "true" || !next || next->empty()) break;
       token = *next;
     }
-    return keys;
+    return entries;
   }
 
   [[noreturn]] void raise(const Call& call, const std::string& what) const {
@@ -518,7 +680,12 @@ class S3Store final : public ObjectStore {
           call.curl == CURLE_SSL_CACERT_BADFILE) {
         fail(ErrorCode::unreachable,
              "cannot " + where + ": TLS verification of " + m_location.host + " failed: " + detail,
-             "the endpoint's certificate must chain to a trusted CA and match its name");
+             m_ca_file.empty()
+                 ? "the endpoint's certificate must chain to a CA the system trusts and match "
+                   "its name; for a private CA give its certificate with --s3-ca FILE (or "
+                   "WARD_S3_CA_FILE)"
+                 : "the endpoint's certificate must chain to the CA in " + m_ca_file +
+                       " (--s3-ca / WARD_S3_CA_FILE) and match its name");
       }
       fail(ErrorCode::unreachable,
            "cannot " + where + ": " + detail + " (curl error " + std::to_string(call.curl) + ")" +
@@ -536,15 +703,19 @@ class S3Store final : public ObjectStore {
     }
     if (code == "InvalidAccessKeyId" || code == "SignatureDoesNotMatch" || code == "InvalidToken" ||
         code == "ExpiredToken") {
-      fail(ErrorCode::auth, "cannot " + where + ": the server rejected the credentials" + status,
-           "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
-           "temporary credentials)");
+      fail(ErrorCode::auth,
+           "cannot " + where + ": the server rejected the credentials" + status + " from " +
+               m_credentials_source,
+           m_credentials_source.starts_with("AWS_")
+               ? "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for "
+                 "temporary credentials)"
+               : "check the access_key_id field and secret_access_key secret of the " +
+                     m_credentials_source);
     }
     if (call.status == 401 || call.status == 403) {
       fail(ErrorCode::auth, "cannot " + where + ": access denied" + status,
-           "the credentials in AWS_ACCESS_KEY_ID need read, write, list and delete rights on "
-           "bucket '" +
-               m_location.bucket + "'");
+           "the credentials (" + m_credentials_source +
+               ") need read, write, list and delete rights on bucket '" + m_location.bucket + "'");
     }
     if (code == "NoSuchBucket" || (call.status == 404 && call.key.empty())) {
       fail(ErrorCode::not_found,
@@ -655,6 +826,7 @@ class S3Store final : public ObjectStore {
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 30L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!m_ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, m_ca_file.c_str());
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 512L * 1024L);
@@ -748,10 +920,13 @@ class S3Store final : public ObjectStore {
   std::string m_url;
   S3Location m_location;
   sigv4::Credentials m_credentials;
+  std::string m_credentials_source;  // "AWS_ACCESS_KEY_ID" or "stored credential 'NAME'"
+  std::string m_ca_file;
   std::string m_authority;
   std::string m_endpoint;  // scheme://host[:port], for messages
   bool m_atomic = false;
   std::vector<std::string> m_warnings;
+  std::atomic<bool> m_unconfirmed_write{false};
   std::mutex m_engines_mutex;
   std::vector<std::unique_ptr<Engine>> m_engines;
 };
@@ -762,7 +937,8 @@ sigv4::Credentials credentials_from_environment(const std::string& url) {
   if (id == nullptr || *id == '\0' || secret == nullptr || *secret == '\0') {
     fail(ErrorCode::auth, "no S3 credentials for store " + url,
          "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary "
-         "credentials)");
+         "credentials), or name a stored ward credential with --s3-credential NAME (or "
+         "WARD_S3_CREDENTIAL)");
   }
   sigv4::Credentials credentials;
   credentials.access_key_id = id;
@@ -884,10 +1060,24 @@ S3Location parse_s3_url(const std::string& url) {
   return location;
 }
 
-std::unique_ptr<ObjectStore> make_s3_store(const std::string& url) {
+std::unique_ptr<ObjectStore> make_s3_store(const std::string& url, const StoreOptions& options) {
   auto location = parse_s3_url(url);
-  auto store =
-      std::make_unique<S3Store>(url, std::move(location), credentials_from_environment(url));
+  if (!options.s3_ca_file.empty() && ::access(options.s3_ca_file.c_str(), R_OK) != 0) {
+    fail(ErrorCode::usage, "cannot read the CA file " + options.s3_ca_file + " for store " + url,
+         "--s3-ca / WARD_S3_CA_FILE must name a readable PEM file of CA certificates");
+  }
+  sigv4::Credentials credentials;
+  std::string source = "AWS_ACCESS_KEY_ID";
+  if (options.s3_credentials) {
+    credentials.access_key_id = options.s3_credentials->access_key_id;
+    credentials.secret_access_key = options.s3_credentials->secret_access_key.clone();
+    credentials.session_token = options.s3_credentials->session_token;
+    source = options.s3_credentials_source;
+  } else {
+    credentials = credentials_from_environment(url);
+  }
+  auto store = std::make_unique<S3Store>(url, std::move(location), std::move(credentials),
+                                         std::move(source), options.s3_ca_file);
   store->detect_mode();
   return store;
 }

@@ -416,7 +416,13 @@ SftpUrl parse_sftp_url(const std::string& url) {
 
 std::unique_ptr<ObjectStore> make_sftp_store(const std::string& url, const StoreOptions& options) {
   auto parts = parse_sftp_url(url);
-  return std::make_unique<SftpStore>(url, std::move(parts), options);
+  StoreOptions ssh_options;  // what SSH needs: the S3 keys stay where they are
+  ssh_options.ssh_identity = options.ssh_identity;
+  ssh_options.ssh_known_hosts = options.ssh_known_hosts;
+  ssh_options.ssh_password_file = options.ssh_password_file;
+  ssh_options.accept_new_host_key = options.accept_new_host_key;
+  ssh_options.timeout = options.timeout;
+  return std::make_unique<SftpStore>(url, std::move(parts), std::move(ssh_options));
 }
 
 }  // namespace ward::store
