@@ -12,7 +12,6 @@
 #include "ward/rotate/rotation.hpp"
 #include "ward/vault/vault.hpp"
 #include "ward/util/duration.hpp"
-#include "ward/vault/vault.hpp"
 
 namespace ward::cli {
 namespace {

@@ -37,6 +37,7 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
   result.objects = names.size();
   const auto present_list = destination.list("");
   const std::set<std::string> present(present_list.begin(), present_list.end());
+  const bool destination_opened = present.contains(std::string(k_config));
 
   std::size_t done = 0;
   for (std::size_t start = 0; start < names.size(); start += k_group) {
@@ -64,7 +65,12 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
         if (found.error) {
           // A copy that fails the backend's own integrity check was torn by an interrupted
           // run (a server that stores uploads in place): it never held anything; replace it.
-          if (found.error->code() != ErrorCode::auth) throw *found.error;
+          // One the backend calls still being written is the same leftover as long as the
+          // destination has no config: no command but a migration writes a store before
+          // that. Once it has one, other writers may be at work, and it is theirs.
+          const bool torn = found.error->code() == ErrorCode::auth ||
+                            (found.error->code() == ErrorCode::conflict && !destination_opened);
+          if (!torn) throw *found.error;
           destination.remove(name);
           ++result.replaced_incomplete;
           batch.push_back({name, std::move(*bytes)});

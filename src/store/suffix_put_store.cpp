@@ -136,7 +136,9 @@ class SuffixPutStore final : public ObjectStore {
     const auto started = SystemClock::now();
     (void)m_inner->put_if_absent(mine, data);
     const auto took = SystemClock::now() - started;
-    const auto* winner = winner_in(list_all({stem}), name);
+    // The listing outlives the pointer into it that winner_in returns.
+    const auto after = list_all({stem});
+    const auto* winner = winner_in(after, name);
     // A write slower than half the grace may already count as abandoned for someone else.
     const bool won =
         took < write_grace(data.size()) / 2 && winner != nullptr && winner->name == mine;

@@ -10,6 +10,7 @@ checked against AWS's published examples by the unit tests).
 
 Usage: s3_standin_conditional_put.py PORT BUCKET ACCESS_KEY_ID
 """
+import hashlib
 import re
 import sys
 import threading
@@ -73,14 +74,15 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             if "uploadId" in query:
                 uploads[query["uploadId"]][2][int(query["partNumber"])] = data
-                self.reply(200, headers={"ETag": f"\"{uuid.uuid4().hex}\""})
+                # As AWS S3 does: a part's ETag is the MD5 of its bytes.
+                self.reply(200, headers={"ETag": f"\"{hashlib.md5(data).hexdigest()}\""})
                 return
             if self.headers.get("If-None-Match") == "*" and key in objects:
                 self.error(412, "PreconditionFailed")
                 return
             meta = {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("x-amz-meta-")}
             objects[key] = (data, meta)
-        self.reply(200, headers={"ETag": "\"x\""})
+        self.reply(200, headers={"ETag": f"\"{hashlib.md5(data).hexdigest()}\""})
 
     def do_POST(self):
         routed = self.route()
@@ -102,7 +104,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.error(412, "PreconditionFailed")
                     return
                 objects[key] = (b"".join(parts[n] for n in sorted(parts)), meta)
-                self.reply(200, b"<CompleteMultipartUploadResult></CompleteMultipartUploadResult>")
+                # AWS's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and their count.
+                whole = hashlib.md5(b"".join(hashlib.md5(parts[n]).digest() for n in sorted(parts)))
+                etag = f"&quot;{whole.hexdigest()}-{len(parts)}&quot;"
+                self.reply(200, f"<CompleteMultipartUploadResult><ETag>{etag}</ETag></CompleteMultipartUploadResult>".encode())
                 return
         self.error(400, "InvalidRequest")
 
