@@ -21,6 +21,8 @@ using Entries = std::map<std::string, ObjectStore::ListEntry>;  // by physical n
 
 // Listings a batch read runs side by side (remote backends answer each after a round trip).
 constexpr std::size_t k_parallel_listings = 8;
+// Objects at least this large are put from the caller's bytes instead of a copy in a batch.
+constexpr std::size_t k_copied_put_limit = 8UL * 1024 * 1024;
 
 std::string parent_prefix(const std::string& name) {
   const auto slash = name.rfind('/');
@@ -161,31 +163,41 @@ class SuffixPutStore final : public ObjectStore {
     std::vector<std::string> abandoned;
     auto listed = list_all(parents);
     std::vector<bool> written(requests.size(), false);
-    std::vector<PutRequest> mine;
+    // Small candidates are copied into one batch for the backend's parallel puts; a large one
+    // is put alone from the caller's bytes (the backend uploads it in parts anyway), so a GiB
+    // object is not copied first.
+    std::vector<std::string> mine;  // candidate names, per index below
     std::vector<std::size_t> index;
+    std::vector<PutRequest> small;
     std::set<std::string> seen;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       const auto& request = requests[i];
       if (winner_in(listed, request.name, &abandoned) != nullptr ||
           !seen.insert(request.name).second)
         continue;
-      mine.push_back(
-          {request.name + k_candidate_separator + new_suffix(request.data.size()), request.data});
+      mine.push_back(request.name + k_candidate_separator + new_suffix(request.data.size()));
       index.push_back(i);
+      if (request.data.size() < k_copied_put_limit) small.push_back({mine.back(), request.data});
     }
     const auto started = SystemClock::now();
-    (void)m_inner->put_batch(mine);
+    (void)m_inner->put_batch(small);
+    small.clear();
+    for (std::size_t j = 0; j < mine.size(); ++j) {
+      const auto& data = requests[index[j]].data;
+      if (data.size() >= k_copied_put_limit) (void)m_inner->put_if_absent(mine[j], data);
+    }
     const auto took = SystemClock::now() - started;
     listed = list_all(parents);
     std::vector<std::string> losers;
     for (std::size_t j = 0; j < mine.size(); ++j) {
-      const auto* winner = winner_in(listed, requests[index[j]].name);
+      const auto& request = requests[index[j]];
+      const auto* winner = winner_in(listed, request.name);
       // A write slower than half the grace may already count as abandoned for someone else.
-      const bool in_time = took < write_grace(mine[j].data.size()) / 2;
-      if (in_time && winner != nullptr && winner->name == mine[j].name) {
+      const bool in_time = took < write_grace(request.data.size()) / 2;
+      if (in_time && winner != nullptr && winner->name == mine[j]) {
         written[index[j]] = true;
       } else {
-        losers.push_back(mine[j].name);
+        losers.push_back(mine[j]);
       }
     }
     losers.insert(losers.end(), abandoned.begin(), abandoned.end());

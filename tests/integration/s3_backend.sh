@@ -110,7 +110,7 @@ expect_exit 0 env -u WARD_STORE "$WARD" init --key-file "$T/local.key"
 expect_exit 0 env -u WARD_STORE WARD_KEY_FILE="$T/local.key" "$WARD" cred add s3keys --type api-key \
   --field access_key_id="$S3_ACCESS_KEY" --secret-field secret_access_key --secret-stdin \
   --allow-weak < <(printf '%s' "$S3_SECRET_KEY")  # s3rver's fixed secret, short by its choice
-wrong_secret="not-the-secret-$RANDOM$RANDOM"
+wrong_secret=$(head -c 30 /dev/urandom | base64 | tr -d "/+=")  # strong enough for the policy, every run
 expect_exit 0 env -u WARD_STORE WARD_KEY_FILE="$T/local.key" "$WARD" cred add s3wrong --type api-key \
   --field access_key_id=NOT-S3RVER --secret-field secret_access_key --secret-stdin \
   < <(printf '%s' "$wrong_secret")
