@@ -108,7 +108,11 @@ Condition parse_condition(const std::string& column, const Json& spec, const std
   if (spec.size() != 1)
     fail(ErrorCode::usage,
          "condition on '" + column + "' in " + where + " needs exactly one operator");
-  const auto& [op, operand] = *spec.items().begin();
+  // Copied out of the iterator: a structured binding to *items().begin() refers into a
+  // temporary that is gone by the next line.
+  const auto first = spec.begin();
+  const std::string op = first.key();
+  const Json& operand = first.value();
   condition.op = op;
   if (op == "eq" || op == "ne") {
     condition.values.push_back(scalar_text(operand, where));
