@@ -207,11 +207,13 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
       if (n < 0) io_error("read", io.input);
       buffer.resize(old + static_cast<std::size_t>(n));
       if (n == 0) eof = true;
-      if (!prepared) {
+      cut = format->boundary(buffer, eof);
+      // The head (a CSV header) is read once the first record is whole: a pipe may return it
+      // a few bytes at a time. (tests/fuzz/fuzz_redact_formats.cpp drives this loop too.)
+      if (!prepared && (cut > 0 || eof)) {
         format->prepare(buffer);
         prepared = true;
       }
-      cut = format->boundary(buffer, eof);
       if (cut > 0 && buffer.size() >= k_read_block) break;
     }
     if (eof) cut = format->boundary(buffer, true);

@@ -105,16 +105,20 @@ class CsvFormat final : public Format {
     }
   }
 
+  // The end of the last whole record, found by the same parser edits() uses: a stray quote in
+  // an unquoted cell or an unterminated quoted cell must split the file where parsing it whole
+  // would, or the records (and what gets redacted) would depend on the read sizes.
   [[nodiscard]] std::size_t boundary(std::string_view buffer, bool eof) const override {
     if (eof) return buffer.size();
-    bool quoted = false;
+    std::vector<Cell> cells;
     std::size_t cut = 0;
-    for (std::size_t i = 0; i < buffer.size(); ++i) {
-      const char c = buffer[i];
-      if (c == '"')
-        quoted = !quoted;
-      else if (c == '\n' && !quoted)
-        cut = i + 1;
+    while (cut < buffer.size()) {
+      const auto next = parse_record(buffer, cut, cells);
+      // Whole when the parser consumed a line end after the last cell, unless that was a CR
+      // at the end of the buffer (its LF may come with the next read).
+      const bool ended = cells.back().end < next;
+      if (!ended || (next == buffer.size() && buffer[next - 1] == '\r')) break;
+      cut = next;
     }
     return cut;
   }

@@ -1,9 +1,16 @@
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "test_support.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/redact/action.hpp"
+#include "ward/redact/file_redact.hpp"
 #include "ward/redact/format.hpp"
 
 namespace wr = ward::redact;
@@ -198,4 +205,49 @@ TEST_CASE("redact format json: by field path and every string value, spacing kep
         "[\n  \"x ************1111\",\n  {\"k\": []}\n]\n");
   CHECK(error_code_of([&] { (void)redact_text(document, "{\"a\": \"alice@example.com\""); }) ==
         ward::ErrorCode::usage);
+}
+
+// Found by tests/fuzz/fuzz_redact_formats: the chunk boundary counted quotes while the parser
+// takes a quote inside an unquoted cell literally, so a malformed file was cut mid-record and
+// what got redacted depended on the read sizes.
+TEST_CASE("redact format csv: chunks end where the parser ends records") {
+  const Keys keys;
+  const auto csv = wr::make_format(scan_all(wr::InputFormat::csv, wr::ActionKind::mask, keys));
+  const std::string stray = "a,b\n1,x\"y\n2,\"open\n3,z\n";
+  CHECK(csv->boundary(stray, false) == std::string("a,b\n1,x\"y\n").size());
+  CHECK(csv->boundary(stray, true) == stray.size());
+  CHECK(csv->boundary("a,\"b\nc\"\nd", false) == std::string("a,\"b\nc\"\n").size());
+  CHECK(csv->boundary("a,b\r", false) == 0);  // the LF of a CRLF may be in the next read
+  CHECK(csv->boundary("a\rb\rc", false) == 4);
+  CHECK(csv->boundary("a,b", false) == 0);
+}
+
+// Found by tests/fuzz/fuzz_redact_formats: the CSV header was read from the first read(),
+// which a pipe may cut short, so `--column` saw a truncated header.
+TEST_CASE("redact file: a CSV header split across pipe reads is read whole") {
+  const Keys keys;
+  ward::testing::TempDir dir;
+  const auto fifo = (dir.path() / "in.csv").string();
+  const auto output = (dir.path() / "out.csv").string();
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] {
+    std::ofstream out(fifo, std::ios::binary);
+    out << "id,em" << std::flush;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    out << "ail\n1,alice@example.com\n" << std::flush;
+  });
+  wr::FileRedaction redaction;
+  redaction.format = wr::InputFormat::csv;
+  redaction.rules.push_back(
+      {"email", nullptr,
+       std::make_shared<const wr::Redactor>(redactor(wr::ActionKind::mask, keys))});
+  wr::FileIo io;
+  io.input = fifo;
+  io.output = output;
+  const auto result = wr::process_file(redaction, io);
+  writer.join();
+  CHECK(result.changed);
+  std::ifstream in(output, std::ios::binary);
+  const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(written == "id,email\n1,*****************\n");
 }
