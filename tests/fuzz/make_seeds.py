@@ -190,6 +190,57 @@ def envelope_seeds(ward, tmp):
     put("envelope", "header_only", b"WARD\x01\x04\x02" + bytes(4 + 60))
 
 
+# The redact targets' first byte: format (bits 0-1: text, csv, jsonl, json), action (bits 2-3:
+# mask, hash, encrypt), rules (bit 6: columns a/b or fields $.a/$.b[*].c); the second the read
+# size. Contents from tests/integration/redact_files.sh.
+def redact_seeds():
+    email, card, phone = "canary.person@example.org", "4111111111111111", "+4915112345678"
+    log = ("2026-11-23T14:43:00Z login user=%s from 192.168.1.20\n"
+           "2026-11-23T14:43:01Z charge card=%s amount=12.50 order 2026-11-23\n"
+           "2026-11-23T14:43:02Z callback %s ok; not a card 4111111111111112\n") % (email, card, phone)
+    key = "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASCAT8wggE7AgEAAkEA\n-----END PRIVATE KEY-----\n"
+    csv = 'id,email,note\n1,%s,"call %s, thanks"\n2,"bob@example.com",plain\n' % (email, phone)
+    csv_ab = 'a,b\n%s,"x ""%s"" y"\r\n"",%s\n' % (email, card, phone)
+    jsonl = '{"user":{"email":"%s","name":"C"},"n":1}\n{"user":{"email":null}}\n' % email
+    json_ab = '{"a": "%s", "b": [{"c": "call \\u002b49 151 12345678 or %s"}], "z": 1.5e3}' % (email, card)
+    escaped = '{"m": "mail canary.person\\u0040example.org \\ud83d\\ude00 \\"q\\" 10.0.0.1"}\n'
+    for name, head, body in [("text_log", 0x00, log), ("text_key_hash", 0x04, key + log),
+                             ("text_encrypt", 0x08, log), ("csv", 0x01, csv),
+                             ("csv_rules", 0x41, csv_ab), ("csv_rules_hash", 0x45, csv_ab),
+                             ("jsonl", 0x02, jsonl), ("jsonl_escapes", 0x0A, escaped),
+                             ("json_rules", 0x43, json_ab), ("json", 0x03, json_ab),
+                             ("jsonl_rules_encrypt", 0x4A, '{"a":3}\n{"a":"x","b":[{"c":"%s"}]}\n' % email)]:
+        put("redact_formats", name, bytes([head, 7]) + body.encode())
+    put("redact_formats", "csv_header_split", bytes([0x41, 0]) + csv_ab.encode())
+
+    job = {"name": "nightly-exports", "expect_every": "1d",
+           "detectors": [{"name": "order_id", "regex": "ORD-[0-9]{8}"}],
+           "targets": [{"type": "file", "paths": ["logs/app.log"], "action": "mask"},
+                       {"type": "file", "paths": ["exports/users.csv"],
+                        "columns": {"email": "hash",
+                                    "note": {"detectors": ["phone"], "action": "partial", "keep": 2}}},
+                       {"type": "file", "paths": ["exports/events.jsonl"], "fields": {"$.user.email": "encrypt"}}]}
+    put("redact_job", "nightly", json.dumps(job, indent=2))
+    tables = {"name": "tables", "targets": [
+        {"type": "sqlite", "database": "app.db", "table": "users", "key": "id", "batch": 2,
+         "columns": {"email": "hash", "phone": {"action": "replace", "replacement": "[gone]"}},
+         "rules": [{"where": {"status": {"in": ["closed", 3]}, "deleted": None, "kind": {"is_null": False}},
+                    "older_than": "90d", "age_column": "closed_at"}]},
+        {"type": "postgres", "credential": "pg-app", "table": "events",
+         "columns": {"ip": {"detectors": ["ipv4", "ipv6"], "action": "mask"}}}]}
+    put("redact_job", "tables", json.dumps(tables))
+    put("redact_job", "malformed", '{"name": "x", "targets": [')
+    put("redact_job", "bad_regex", '{"name": "x", "detectors": [{"name": "r", "regex": "(a"}], "targets": [{"type": "file", "paths": ["a.log"]}]}')
+    put("redact_job", "password_key", '{"name": "x", "targets": [{"type": "postgres", "table": "t", "password": "hunter2-secret", "columns": {"a": "mask"}}]}')
+    put("redact_job", "duration", '{"name": "x", "expect_every": "1 day", "targets": [{"type": "file", "path": "a.log", "format": "jsonl"}]}')
+
+    put("redact_reveal", "not_a_token", "not-a-token")
+    put("redact_reveal", "prefix_only", "wtk1.")
+    put("redact_reveal", "short", "wtk1.AAAAAAAAAAAAAAAAAAAAAA")
+    put("redact_reveal", "bad_alphabet", "wtk1.AAAA+AAA/AAAAAAAAAAAAAAAAA==")
+    put("redact_reveal", "forged", "wtk1." + "A" * 40)
+
+
 def main():
     ward = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
@@ -200,6 +251,7 @@ def main():
         text_seeds()
         audit_seeds()
         keyring_seeds()
+        redact_seeds()
         if os.access(ward, os.X_OK):
             envelope_seeds(ward, tmp)
     if len(sys.argv) > 2:
