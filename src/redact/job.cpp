@@ -108,10 +108,10 @@ Condition parse_condition(const std::string& column, const Json& spec, const std
   if (spec.size() != 1)
     fail(ErrorCode::usage,
          "condition on '" + column + "' in " + where + " needs exactly one operator");
-  // Copied out of the iterator: a structured binding to *items().begin() refers into a
-  // temporary that is gone by the next line.
+  // Through an iterator that lives here: a structured binding to *items().begin() refers into
+  // a temporary that is gone by the next line.
   const auto first = spec.begin();
-  const std::string op = first.key();
+  const std::string& op = first.key();
   const Json& operand = first.value();
   condition.op = op;
   if (op == "eq" || op == "ne") {
