@@ -2,6 +2,7 @@
 // value. The input is never re-serialised: only the bytes of a redacted value change, so key
 // order, spacing and number formatting stay as they were. A JSONL chunk is whole lines; a JSON
 // document is one chunk.
+#include <algorithm>
 #include <map>
 
 #include "formats.hpp"
@@ -329,6 +330,21 @@ class JsonFormat final : public Format {
     std::vector<Hit> hits;
     m_redaction.scanner->scan(chunk, hits);
     if (hits.empty()) return;
+    if (m_lines && std::ranges::any_of(hits, [&](const Hit& hit) {
+          return chunk.substr(hit.begin, hit.end - hit.begin).find('\n') != std::string_view::npos;
+        })) {
+      // A finding across a line end (a PEM block in raw bytes) is in no JSONL value, yet it
+      // hides the findings it overlaps and picks which lines are walked, so the result would
+      // depend on where chunks end. Scan line by line instead, as the records are.
+      hits.clear();
+      for_each_segment(chunk, [&](std::size_t from, std::size_t to) {
+        std::vector<Hit> line;
+        m_redaction.scanner->scan(chunk.substr(from, to - from), line);
+        for (const auto& hit : line)
+          hits.push_back({hit.begin + from, hit.end + from, hit.detector});
+      });
+      if (hits.empty()) return;
+    }
     std::size_t next = 0;
     for_each_segment(chunk, [&](std::size_t from, std::size_t to) {
       while (next < hits.size() && hits[next].begin < from) ++next;

@@ -30,11 +30,16 @@ class TextFormat final : public Format {
     if (eof || cut == 0) return cut;
     // Do not cut an unterminated "-----BEGIN … PRIVATE KEY-----" block in two; give up after
     // 64 MiB (no key is that long).
-    const auto head = buffer.substr(0, cut);
-    const auto begin = head.rfind("-----BEGIN ");
-    if (begin != std::string_view::npos &&
-        head.find("-----END ", begin) == std::string_view::npos &&
-        buffer.size() < (std::size_t{64} << 20)) {
+    // Moving the cut back to the BEGIN line may split an earlier block whose END shares that
+    // line ("-----END …-----" and "-----BEGIN …" of concatenated PEM files), so repeat until
+    // the chunk holds no open block.
+    if (buffer.size() >= (std::size_t{64} << 20)) return cut;
+    while (cut > 0) {
+      const auto head = buffer.substr(0, cut);
+      const auto begin = head.rfind("-----BEGIN ");
+      if (begin == std::string_view::npos ||
+          head.find("-----END ", begin) != std::string_view::npos)
+        break;
       const auto line_start = head.rfind('\n', begin);
       cut = line_start == std::string_view::npos ? 0 : line_start + 1;
     }

@@ -251,3 +251,17 @@ TEST_CASE("redact file: a CSV header split across pipe reads is read whole") {
   const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(written == "id,email\n1,*****************\n");
 }
+
+// Found by tests/fuzz/fuzz_redact_formats: concatenated PEM files put one key's END and the
+// next key's BEGIN on one line; the chunk was cut before that line, so the first key's END was
+// in the next chunk and the key was never found.
+TEST_CASE("redact format text: a chunk never ends inside a PEM block") {
+  const Keys keys;
+  const auto text = wr::make_format(scan_all(wr::InputFormat::text, wr::ActionKind::mask, keys));
+  const std::string two =
+      "log line\n-----BEGIN PRIVATE KEY-----\nMIIB\n"
+      "-----END PRIVATE KEY----------BEGIN PRIVATE KEY-----\nMIIC\n";
+  CHECK(text->boundary(two, false) == std::string("log line\n").size());
+  const auto whole = two + "-----END PRIVATE KEY-----\nnext\n";
+  CHECK(text->boundary(whole, false) == whole.size());
+}
