@@ -126,7 +126,13 @@ class CsvFormat final : public Format {
   void edits(std::string_view chunk, bool first, std::vector<Edit>& out,
              Stats& stats) const override {
     std::vector<Hit> hits;
-    if (m_redaction.rules.empty()) m_redaction.scanner->scan(chunk, hits);
+    if (m_redaction.rules.empty()) {
+      m_redaction.scanner->scan(chunk, hits);
+      // A finding across cells (a PEM block over several rows) is in no cell, yet it hides the
+      // findings it overlaps, and whether it is found depends on where the chunk ends: scan
+      // cell by cell instead.
+      if (!hits.empty() && !within_cells(chunk, hits)) hits = cell_hits(chunk);
+    }
     std::size_t next_hit = 0;
     std::vector<Cell> cells;
     std::size_t at = 0;
@@ -158,6 +164,38 @@ class CsvFormat final : public Format {
   }
 
  private:
+  static std::vector<Cell> all_cells(std::string_view chunk) {
+    std::vector<Cell> out;
+    std::vector<Cell> cells;
+    for (std::size_t at = 0; at < chunk.size();) {
+      at = parse_record(chunk, at, cells);
+      out.insert(out.end(), cells.begin(), cells.end());
+    }
+    return out;
+  }
+
+  static bool within_cells(std::string_view chunk, const std::vector<Hit>& hits) {
+    const auto cells = all_cells(chunk);
+    std::size_t c = 0;
+    for (const auto& hit : hits) {
+      while (c < cells.size() && cells[c].end <= hit.begin) ++c;
+      if (c >= cells.size() || hit.begin < cells[c].begin || hit.end > cells[c].end) return false;
+    }
+    return true;
+  }
+
+  [[nodiscard]] std::vector<Hit> cell_hits(std::string_view chunk) const {
+    std::vector<Hit> out;
+    std::vector<Hit> inside;
+    for (const auto& cell : all_cells(chunk)) {
+      inside.clear();
+      m_redaction.scanner->scan(chunk.substr(cell.begin, cell.end - cell.begin), inside);
+      for (const auto& hit : inside)
+        out.push_back({hit.begin + cell.begin, hit.end + cell.begin, hit.detector});
+    }
+    return out;
+  }
+
   // Findings inside one cell: span edits when the replacements need no quoting, else the cell
   // is rebuilt.
   void redact_findings(std::string_view chunk, const Cell& cell, const std::vector<Hit>& hits,
