@@ -37,6 +37,8 @@ rc=0
 wait "$victim" || rc=$?
 [[ $rc == 6 ]] || fail "a create whose store went away exited $rc, not 6: $(cat "$T/gone.err" "$T/gone.out"; ls -R "$STORE/backups" | head -40)"
 assert_contains "$(cat "$T/gone.err")" "ward: error:"
+assert_contains "$(cat "$T/gone.err")" "cannot connect to $SSHD_HOST:$SSHD_PORT"
+assert_contains "$(cat "$T/gone.err")" "ward: hint:"
 expect_exit 6 "$WARD" backup list
 
 restart_sshd
@@ -47,7 +49,13 @@ assert_contains "$OUT" "backups intact"
 cat "$T/part1.bin" "$T/part2.bin" >"$T/whole.bin"
 expect_exit 0 "$WARD" --json backup create --from-command "cat '$T/whole.bin'" --stdin-name db.bin --source db
 dedup=$(json_field '["stats"]["dedup_bytes"]' <<<"$OUT")
+new=$(json_field '["stats"]["new_bytes"]' <<<"$OUT")
+total=$(json_field '["stats"]["bytes"]' <<<"$OUT")
+((total == $(stat -c %s "$T/whole.bin"))) || fail "the create after the outage read $total bytes"
 ((dedup >= 16 * 1024 * 1024)) || fail "the create after the store came back reused only $dedup bytes"
+# What the dead create committed is not uploaded again: only the rest is new.
+((new <= total - 16 * 1024 * 1024)) ||
+  fail "the create after the outage uploaded $new of $total bytes again (reused $dedup)"
 db_id=$(json_field '["id"]' <<<"$OUT")
 expect_exit 0 "$WARD" backup restore "$db_id" --to "$T/r1"
 cmp "$T/whole.bin" "$T/r1/db.bin" || fail "the snapshot made after the outage differs"
