@@ -91,7 +91,9 @@ void audit_report(Context& ctx, const ReportOptions& o) {
       const auto status = publish(ctx, o, document);
       written = o.out + " (HTTP " + std::to_string(status) + ")";
     } else if (o.out == "store") {
-      fail(ErrorCode::usage, "--out store is not supported yet", "write to a file with --out FILE");
+      details["destination"] = "store";
+      written = report::save(ctx.ns(), o.format, document);
+      details["object"] = written;
     } else if (o.out != "-") {
       details["destination"] = "file";
       junit::write_file(o.out, document);
@@ -130,6 +132,38 @@ void audit_export(Context& ctx, const std::string& format, const std::string& si
     }
   }
   write_stdout(out);
+}
+
+// `ward audit reports [NAME|latest]`: the reports `audit report --out store` kept. Printing one
+// is a read of sealed data, so it is audited like any other.
+void audit_reports(Context& ctx, const std::string& name) {
+  auto& ns = ctx.ns();
+  if (name.empty()) {
+    const auto reports = report::list_saved(ns);
+    if (ctx.json()) {
+      auto list = nlohmann::json::array();
+      for (const auto& r : reports) {
+        list.push_back({{"name", r.name}, {"time", r.time}, {"format", r.format}});
+      }
+      print_json(
+          {{"schema", "ward.audit.reports/v1"}, {"namespace", ns.name()}, {"reports", list}});
+      return;
+    }
+    if (reports.empty()) {
+      print_line("no reports are stored in namespace '" + ns.name() + "'");
+      return;
+    }
+    Table table{{"NAME", "TIME", "FORMAT"}, {}};
+    for (const auto& r : reports) table.rows.push_back({r.name, r.time, r.format});
+    table.print();
+    return;
+  }
+  std::string document;
+  ctx.audited("audit.report.read", name, "", [&](nlohmann::json& details) {
+    document = report::load_saved(ns, name);
+    details = {{"bytes", document.size()}};
+  });
+  write_stdout(document);
 }
 
 }  // namespace
@@ -240,12 +274,20 @@ void register_audit(CLI::App& app, Context& ctx) {
                      "Count what falls due within this window as due (default 14d)");
   report->add_option("--format", report_options->format, "md (default), json, html or junit");
   report->add_option("--out", report_options->out,
-                     "- (stdout, default), FILE, or an https:// URL to POST the JSON report to");
+                     "- (stdout, default), FILE, store (reports/ in the store, sealed), or an "
+                     "https:// URL to POST the JSON report to");
   report->add_option("--auth-cred", report_options->auth_cred,
                      "With --out URL: stored credential whose secret authenticates the POST");
   report->footer(
       "Without --ns the report covers every namespace. Each section says when it has no data.");
   set_action(report, [&ctx, report_options] { audit_report(ctx, *report_options); });
+
+  auto stored_name = std::make_shared<std::string>();
+  auto* stored = audit->add_subcommand(
+      "reports", "List the reports kept with --out store, or print one (NAME or latest)");
+  stored->add_option("name", *stored_name, "A stored report's name, or latest");
+  stored->footer("Reports are kept in the namespace chosen with --ns (default: default).");
+  set_action(stored, [&ctx, stored_name] { audit_reports(ctx, *stored_name); });
 
   auto export_format = std::make_shared<std::string>("jsonl");
   auto export_since = std::make_shared<std::string>();

@@ -28,7 +28,6 @@ void register_check(CLI::App& app, Context& ctx);
 void register_check_sources(CLI::App& app, Context& ctx);
 void register_tunnel(CLI::App& app, Context& ctx);
 void register_redact(CLI::App& app, Context& ctx);
-// Adds ssh, source and all to the `check` group (after register_check).
-void register_check_sources(CLI::App& app, Context& ctx);
+void register_status(CLI::App& app, Context& ctx);
 
 }  // namespace ward::cli

@@ -14,12 +14,6 @@
 #include "ward/crypto/secret.hpp"
 #include "ward/error.hpp"
 
-namespace ward::cli {
-// commands/status.cpp (declared here until commands.hpp is next touched, so that adding a
-// group does not rebuild every command file).
-void register_status(CLI::App& app, Context& ctx);
-}  // namespace ward::cli
-
 namespace {
 
 void configure_logging(const ward::cli::GlobalOptions& options) {

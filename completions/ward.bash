@@ -10,7 +10,7 @@ _ward_subcommands() {
         key) echo "status rotate rewrap retire add-unlock remove-unlock" ;;
         cred) echo "add get show list rotate revoke exec generate import export leaks" ;;
         passwd) echo "hash verify check" ;;
-        audit) echo "log verify checkpoint report export" ;;
+        audit) echo "log verify checkpoint report export reports" ;;
         store) echo "info verify migrate" ;;
         ns) echo "list create destroy" ;;
         backup) echo "create list diff restore verify prune source" ;;

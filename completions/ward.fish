@@ -4,7 +4,7 @@ set -l groups init key cred passwd audit store ns maintenance backup check tunne
 set -l key_subs status rotate rewrap retire add-unlock remove-unlock
 set -l cred_subs add get show list rotate revoke exec generate import export leaks
 set -l passwd_subs hash verify check
-set -l audit_subs log verify checkpoint report export
+set -l audit_subs log verify checkpoint report export reports
 set -l store_subs info verify migrate
 set -l ns_subs list create destroy
 set -l backup_subs create list diff restore verify prune source
@@ -204,6 +204,7 @@ complete -c ward -n '__ward_using audit log' -l target -x -d 'Only this target'
 complete -c ward -n '__ward_using audit verify' -l checkpoint -r -F -d 'Checkpoint line or file'
 complete -c ward -n "__ward_needs_sub audit $audit_subs" -a report -d 'A report for auditors'
 complete -c ward -n "__ward_needs_sub audit $audit_subs" -a export -d 'Stream events as JSON lines'
+complete -c ward -n "__ward_needs_sub audit $audit_subs" -a reports -d 'List or print the reports kept in the store'
 complete -c ward -n '__ward_using audit report' -l since -x -d 'Audit activity window'
 complete -c ward -n '__ward_using audit report' -l due -x -d 'Due within this window'
 complete -c ward -n '__ward_using audit report' -l format -x -a 'md json html junit' -d 'Report format'

@@ -110,7 +110,8 @@ std::vector<std::string> Namespace::kek_wrapped_prefixes() const {
           "backups/" + m_id + "/sources/",
           "backups/" + m_id + "/verifications/",
           "checks/" + m_id + "/",
-          "redact/" + m_id + "/"};
+          "redact/" + m_id + "/",
+          "reports/" + m_id + "/"};
 }
 
 std::vector<std::string> Namespace::unwrapped_prefixes() const {

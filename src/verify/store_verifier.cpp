@@ -147,7 +147,7 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
   }
 }
 
-// Stored check results and redaction run records: each authenticates under its namespace's
+// Stored check results, redaction run records and reports: each authenticates under its namespace's
 // KEK at its own path.
 void verify_namespace_records(keyring::Keyring& keys, StoreReport& report,
                               const std::string& family, ObjectType type) {
@@ -207,13 +207,15 @@ StoreReport verify_store(keyring::Keyring& keys, audit::Log& log) {
   verify_credentials(keys, report);
   verify_namespace_records(keys, report, "checks/", ObjectType::check_result);
   verify_namespace_records(keys, report, "redact/", ObjectType::redact_run);
+  verify_namespace_records(keys, report, "reports/", ObjectType::report);
   report.audit = log.verify(std::nullopt, keys.checkpoint_public_key());
   report.objects += report.audit.events;
   for (const auto& problem : report.audit.problems) report.problems.push_back("audit: " + problem);
   for (const auto& name : keys.store().list("")) {
     const auto family = name.substr(0, name.find('/'));
     if (family != "config" && family != "keys" && family != "creds" && family != "audit" &&
-        family != "backups" && family != "checks" && family != "rotation") {
+        family != "backups" && family != "checks" && family != "rotation" && family != "redact" &&
+        family != "reports") {
       report.notes.push_back(name + ": not a ward object");
     }
   }

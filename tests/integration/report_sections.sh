@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ward audit report on a store populated by real ward runs (credentials, keys, TLS checks against
 # openssl s_server, backups, verify): every section's numbers match what was done; a namespace
-# with no data says so; a tampered audit event makes the report say so; --out FILE and the
+# with no data says so; a tampered audit event makes the report say so; --out store, FILE and the
 # JUnit, Markdown and HTML renderings; audit export emits audit log's event objects.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 source "$WARD_SOURCE_DIR/tests/servers/pki.bash"
@@ -167,12 +167,44 @@ expect_exit 0 "$WARD" audit report --format html --out "$T/report.html"
 assert_not_contains "$(cat "$T/report.html")" "<script"
 assert_not_contains "$(cat "$T/report.html")" "http://"
 assert_not_contains "$(cat "$T/report.html")" "https://"
-# after `key rewrap` no key version waits for objects
+# --out store: sealed under the namespace KEK in reports/, ciphertext like every object
+expect_exit 0 "$WARD" --json audit report --format json --out store
+stored=$(jq -r .written <<<"$OUT")
+[[ $stored == reports/*/*.json ]] || fail "stored report name: $stored"
+[[ -f $WARD_TEST_STORE_DIR/$stored.g1 ]] || fail "no object for $stored"
+if grep -q stale "$WARD_TEST_STORE_DIR/$stored.g1"; then fail "the stored report is plaintext"; fi
+expect_exit 0 "$WARD" store verify
+assert_not_contains "$OUT" "not a ward object"
+# audit reports lists it and prints it back exactly as rendered
+expect_exit 0 "$WARD" --json audit reports
+assert_eq "$(jq -r '.reports | length' <<<"$OUT")" "1"
+assert_eq "$(jq -r '.reports[0].name' <<<"$OUT")" "${stored##*/}"
+assert_eq "$(jq -r '.reports[0].format' <<<"$OUT")" "json"
+expect_exit 0 "$WARD" audit reports latest
+assert_eq "$(jq -r .schema <<<"$OUT")" "ward.audit.report/v1"
+assert_eq "$(jq -r '.redaction.jobs | length' <<<"$OUT")" "3"
+latest=$OUT
+expect_exit 0 "$WARD" audit reports "${stored##*/}"
+assert_eq "$OUT" "$latest"
+expect_exit 3 "$WARD" audit reports 20990101T000000Z-000000000000.json
+assert_contains "$ERR" "no stored report named"
+# after `key rewrap` no key version waits for objects (the stored report was rewrapped too)
 expect_exit 0 "$WARD" key rewrap
 expect_exit 0 "$WARD" --json audit report --format json
 assert_eq "$(jq -r .keys.rewrap_pending <<<"$OUT")" "0"
+# the rewrapped report still reads back; a damaged one is an integrity failure
+expect_exit 0 "$WARD" audit reports latest
+assert_eq "$OUT" "$latest"
+obj=$(ls "$WARD_TEST_STORE_DIR/${stored%/*}/")
+cp "$WARD_TEST_STORE_DIR/${stored%/*}/$obj" "$T/report.obj"
+python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-5]^=1; open(p,"wb").write(b)' \
+  "$WARD_TEST_STORE_DIR/${stored%/*}/$obj"
+expect_exit 4 "$WARD" audit reports latest
+cp "$T/report.obj" "$WARD_TEST_STORE_DIR/${stored%/*}/$obj"
 expect_exit 0 "$WARD" --json audit log --action audit.report
-assert_eq "$(jq -r '.events | length' <<<"$OUT")" "7"
+assert_eq "$(jq -r '.events | length' <<<"$OUT")" "8"
+assert_eq "$(jq -r '[.events[] | select(.details.destination=="store")] | .[0].details.object' <<<"$OUT")" \
+  "$stored"
 
 expect_exit 2 "$WARD" audit report --format pdf
 assert_contains "$ERR" "ward: error: unknown report format 'pdf'"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The tamper campaign (tests/tamper/campaign.py): a store with objects of every type — config,
 # unlock entries, root keys, namespace meta, KEKs, credential versions, audit events and
-# segments, checkpoints, check results, backup packs, index objects and snapshots — and on a
-# sample of each: every bit of sampled bytes flipped, truncations, a swap with a sibling, an
-# older sibling replayed over it, deletion. Every case on its own copy; every case must be
-# detected by the family's detector with the documented exit code, and no secret printed.
+# segments, checkpoints, check results, redaction run records, stored reports, backup packs,
+# index objects and snapshots — and on a sample of each: every bit of sampled bytes flipped,
+# truncations, a swap with a sibling, an older sibling replayed over it, deletion. Every case on
+# its own copy; every case must be detected by the family's detector with the documented exit
+# code, and no secret printed.
 # tamper.sh holds the hand-written cases (cross-namespace copies, checkpoints kept outside).
 #
 # WARD_TAMPER_LONG=1 flips every bit of many more bytes per object; WARD_TAMPER_ONLY=FAMILY
@@ -40,6 +41,14 @@ printf 'first\n' >"$T/data/notes.txt"
 expect_exit 0 "$WARD" backup create "$T/data"
 head -c 200000 /dev/urandom >"$T/data/two.bin"
 expect_exit 0 "$WARD" backup create "$T/data"
+# Redaction run records (two runs of one job) and two reports kept in the store.
+printf 'mail a@example.com\n' >"$T/r.log"
+printf '{"name": "campaign", "targets": [{"type": "file", "paths": ["r.log"]}]}' >"$T/job.json"
+expect_exit 0 "$WARD" redact run "$T/job.json"
+printf 'mail b@example.com\n' >"$T/r.log"
+expect_exit 0 "$WARD" redact run "$T/job.json"
+expect_exit 0 "$WARD" audit report --format json --out store
+expect_exit 0 "$WARD" audit report --format md --out store
 # The pristine store passes every detector, so each failure below is the tampering's doing.
 expect_exit 0 "$WARD" store verify
 expect_exit 0 "$WARD" audit verify

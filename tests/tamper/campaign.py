@@ -3,7 +3,8 @@
 its own copy of the store, each judged by the command that must detect it and its exit code.
 
 For every family of objects (config, unlock entries, root keys, namespace meta, KEKs,
-credential versions, audit events, segments, checkpoints, check results, backup packs, index
+credential versions, audit events, segments, checkpoints, check results, redaction run records,
+stored reports, backup packs, index
 objects, snapshots) it tries, on one sample object:
   flip      each of the 8 bits of sampled bytes (the first bytes, the middle, the last bytes)
   truncate  to 0 bytes, to 1 byte, to half, by one byte
@@ -57,6 +58,10 @@ FAMILIES = [
         "delete": (["audit", "verify"], 0, "only a checkpoint kept outside the store bounds truncation")}),
     ("check result", "checks/*/*/*", VERIFY, 1, {
         "delete": (VERIFY, 0, "stored check results are history for reports; nothing indexes them")}),
+    ("redaction run", "redact/*/*/*", VERIFY, 1, {
+        "delete": (VERIFY, 0, "a removed run record looks like one aged out of the kept runs")}),
+    ("stored report", "reports/*/*", VERIFY, 1, {
+        "delete": (VERIFY, 0, "stored reports are copies handed out; nothing indexes them")}),
     ("backup pack", "backups/*/data/*/*", ["backup", "verify", "--read-data"], 1, {}),
     ("backup index", "backups/*/index/*", ["backup", "verify"], 1, {}),
     ("backup snapshot", "backups/*/snapshots/*", ["backup", "verify"], 1, {

@@ -22,8 +22,9 @@ enum class ObjectType : std::uint8_t {
   backup_snapshot = 6,  // backups/<ns>/snapshots/<snapshot-id>: one snapshot's metadata
   check_result = 7,     // checks/<ns>/<target-id>/<time>-<random>: one stored check result
   redact_run = 8,       // redact/<ns>/<job-id>/<time>-<random>: one redaction run record
+  report = 9,           // reports/<ns>/<time>-<random>.<format>: one emitted audit report
 };
-inline constexpr std::uint8_t k_max_object_type = 8;
+inline constexpr std::uint8_t k_max_object_type = 9;
 
 // Which key wraps an object's data key.
 enum class WrapKind : std::uint8_t {

@@ -162,6 +162,24 @@ Report build(keyring::Keyring& keyring, audit::Log& log, const Options& options)
 // The document of `--format json` and `--out URL` (schema ward.audit.report/v1).
 nlohmann::json to_json(const Report& report);
 
+// `--out store`: seals the rendered report under the namespace's KEK at
+// reports/<ns-id>/<YYYYMMDDTHHMMSSZ>-<random>.<format> (so `key rewrap` covers it and
+// destroying the namespace shreds it) and returns that logical path.
+std::string save(keyring::Namespace& ns, std::string_view format, const std::string& document,
+                 util::TimePoint when = util::now());
+
+// Reports kept by `--out store` in one namespace, oldest first.
+struct SavedReport {
+  std::string name;    // <YYYYMMDDTHHMMSSZ>-<random>.<format>, unique in the namespace
+  std::string time;    // RFC 3339, from the name
+  std::string format;  // md | json | html | junit
+  std::uint32_t generation = 1;
+};
+std::vector<SavedReport> list_saved(keyring::Namespace& ns);
+// One stored report's document, by name or "latest". Error(not_found) when there is none;
+// Error(auth) when the object fails authentication.
+std::string load_saved(keyring::Namespace& ns, std::string_view name);
+
 // The control mapping, from data/controls.json (compiled in): the controls a finding id bears
 // on, by longest matching prefix.
 std::vector<std::string> controls_for(std::string_view finding_id);
