@@ -13,6 +13,10 @@
 #include "secret_input.hpp"
 #include "ward/vault/credential.hpp"
 
+namespace ward::rotate {
+struct RotateResult;
+}  // namespace ward::rotate
+
 namespace ward::cli {
 
 struct WriteOptions {
@@ -35,6 +39,9 @@ void read_fields(const WriteOptions& options, std::map<std::string, std::string>
 void add_write_options(CLI::App& command, WriteOptions& options, bool is_add);
 nlohmann::json summary_json(const vault::CredentialVersion& v, const std::string& id);
 
+// What a rotation on its target did, as audit event details (state, driver, versions,
+// verified, resolution), in cred_rotate.cpp; rotate --apply and leaks --rotate record the same.
+void fill_rotation_details(nlohmann::json& details, const rotate::RotateResult& r);
 // rotate and revoke (store only, and --apply on the target), in cred_rotate.cpp.
 void register_cred_rotate(CLI::App& cred, Context& ctx);
 // import and export, in cred_io.cpp.

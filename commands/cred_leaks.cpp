@@ -93,12 +93,7 @@ std::vector<RotationOutcome> rotate_leaked(Context& ctx, vault::Vault& vault,
       ctx.audited("cred.rotate", name, vault.id_of(name), [&](nlohmann::json& details) {
         details["leak"] = true;
         const auto result = rotate::rotate_on_target(vault, ctx.ns(), name, options, target);
-        details["applied"] = true;
-        details["state"] = rotate::to_string(result.state);
-        details["driver"] = result.driver;
-        details["previous_version"] = result.previous_version;
-        details["version"] = result.current_version;
-        details["verified"] = result.verified;
+        fill_rotation_details(details, result);
         outcome.leaked_version = result.previous_version;
         outcome.current_version = result.current_version;
         outcome.route = result.route;

@@ -72,18 +72,6 @@ nlohmann::json result_json(const rotate::RotateResult& r) {
   return j;
 }
 
-void fill_details(nlohmann::json& details, const rotate::RotateResult& r) {
-  details["applied"] = true;
-  details["state"] = rotate::to_string(r.state);
-  details["driver"] = r.driver;
-  details["previous_version"] = r.previous_version;
-  details["version"] = r.current_version;
-  details["pending_version"] = r.pending_version;
-  details["verified"] = r.verified;
-  if (!r.resolution.empty()) details["resolution"] = r.resolution;
-  if (!r.revoke_at.empty()) details["revoke_at"] = r.revoke_at;
-}
-
 std::string human_summary(const rotate::RotateResult& r) {
   std::string line = "rotated " + r.name + " on " + r.route + ": version " +
                      std::to_string(r.current_version) + " is current and verified";
@@ -174,7 +162,7 @@ void rotate_one_on_target(Context& ctx, const RotateCommand& o) {
   };
   ctx.audited("cred.rotate", w.name, vault.id_of(w.name), [&](nlohmann::json& details) {
     result = rotate::rotate_on_target(vault, ctx.ns(), w.name, options, target);
-    fill_details(details, result);
+    fill_rotation_details(details, result);
     if (result.error) {
       print();  // the result document on stdout; the error itself on stderr
       throw *result.error;
@@ -302,7 +290,7 @@ void rotate_all(Context& ctx, const RotateCommand& o) {
   std::size_t failed = 0;
   for (const auto& r : results) {
     nlohmann::json details = nlohmann::json::object();
-    fill_details(details, r);
+    fill_rotation_details(details, r);
     details["bulk"] = true;
     if (r.error) details["error"] = r.error->what();
     ctx.record("cred.rotate", r.name, vault.id_of(r.name), r.ok() ? "ok" : "error",
@@ -422,6 +410,18 @@ void register_revoke(CLI::App& cred, Context& ctx) {
 }
 
 }  // namespace
+
+void fill_rotation_details(nlohmann::json& details, const rotate::RotateResult& r) {
+  details["applied"] = true;
+  details["state"] = rotate::to_string(r.state);
+  details["driver"] = r.driver;
+  details["previous_version"] = r.previous_version;
+  details["version"] = r.current_version;
+  details["pending_version"] = r.pending_version;
+  details["verified"] = r.verified;
+  if (!r.resolution.empty()) details["resolution"] = r.resolution;
+  if (!r.revoke_at.empty()) details["revoke_at"] = r.revoke_at;
+}
 
 void register_cred_rotate(CLI::App& cred, Context& ctx) {
   auto o = std::make_shared<RotateCommand>();
