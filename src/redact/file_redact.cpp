@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "ward/error.hpp"
+#include "ward/util/unique_fd.hpp"
 
 namespace ward::redact {
 namespace {
@@ -22,30 +23,6 @@ namespace {
 // Large enough that a chunk is worth a thread, small enough that the pooled buffers are reused
 // (and stay in memory) after the first few chunks.
 constexpr std::size_t k_read_block = std::size_t{4} << 20;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  void reset() {
-    if (m_fd > 2) ::close(m_fd);
-    m_fd = -1;
-  }
-  [[nodiscard]] int get() const { return m_fd; }
-
- private:
-  int m_fd;
-};
 
 [[noreturn]] void io_error(const std::string& what, const std::string& path) {
   const int err = errno;
@@ -75,7 +52,7 @@ class AtomicOutput {
     auto pattern = (dir / ("." + path.filename().string() + ".ward-XXXXXX")).string();
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
-    m_fd = Fd(::mkstemp(name.data()));
+    m_fd = util::UniqueFd(::mkstemp(name.data()));
     if (m_fd.get() < 0) io_error("create a temp file in", m_dir);
     m_temp = name.data();
     const auto final_mode = mode.value_or([] {
@@ -99,7 +76,7 @@ class AtomicOutput {
     m_fd.reset();
     if (::rename(m_temp.c_str(), m_target.c_str()) != 0) io_error("replace", m_target);
     m_committed = true;
-    const Fd dir(::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const util::UniqueFd dir(::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dir.get() >= 0) (void)::fsync(dir.get());
   }
 
@@ -107,7 +84,7 @@ class AtomicOutput {
   std::string m_target;
   std::string m_dir;
   std::string m_temp;
-  Fd m_fd;
+  util::UniqueFd m_fd;
   bool m_committed = false;
 };
 
@@ -147,11 +124,13 @@ class BufferPool {
 
 FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
   const bool from_stdin = io.input == "-";
-  Fd input(from_stdin ? 0 : ::open(io.input.c_str(), O_RDONLY | O_CLOEXEC));
-  if (input.get() < 0) io_error("open", io.input);
+  // Standard input is read, never owned (and so never closed).
+  const util::UniqueFd owned(from_stdin ? -1 : ::open(io.input.c_str(), O_RDONLY | O_CLOEXEC));
+  const int input = from_stdin ? 0 : owned.get();
+  if (input < 0) io_error("open", io.input);
   struct stat st {};
   if (!from_stdin) {
-    if (::fstat(input.get(), &st) != 0) io_error("stat", io.input);
+    if (::fstat(input, &st) != 0) io_error("stat", io.input);
     if (S_ISDIR(st.st_mode)) fail(ErrorCode::usage, io.input + " is a directory");
   }
   const bool redacting = redaction.redactor != nullptr || !redaction.rules.empty();
@@ -202,7 +181,7 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
       buffer.resize(old + k_read_block);
       ssize_t n = 0;
       do {
-        n = ::read(input.get(), buffer.data() + old, k_read_block);
+        n = ::read(input, buffer.data() + old, k_read_block);
       } while (n < 0 && errno == EINTR);
       if (n < 0) io_error("read", io.input);
       buffer.resize(old + static_cast<std::size_t>(n));

@@ -21,6 +21,7 @@
 #include "ward/crypto/password.hpp"
 #include "ward/error.hpp"
 #include "ward/rotate/driver.hpp"
+#include "ward/util/unique_fd.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -31,22 +32,6 @@ struct HookResult {
   int status = -1;  // exit status; -1 when killed
   std::string stderr_tail;
   bool timed_out = false;
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
-  }
-  [[nodiscard]] int get() const { return m_fd; }
-
- private:
-  int m_fd;
 };
 
 std::string last_line(std::string text) {
@@ -65,10 +50,10 @@ HookResult run_hook(const vault::CredentialVersion& credential, const std::strin
   if (::pipe2(in_pipe.data(), O_CLOEXEC) != 0 || ::pipe2(err_pipe.data(), O_CLOEXEC) != 0) {
     fail(ErrorCode::internal, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  Fd in_read(in_pipe[0]);
-  Fd in_write(in_pipe[1]);
-  Fd err_read(err_pipe[0]);
-  Fd err_write(err_pipe[1]);
+  util::UniqueFd in_read(in_pipe[0]);
+  util::UniqueFd in_write(in_pipe[1]);
+  util::UniqueFd err_read(err_pipe[0]);
+  util::UniqueFd err_write(err_pipe[1]);
 
   // The child's environment: ours without the means to unlock the store, plus the hook's
   // variables. Built before fork so the child only calls async-signal-safe functions.

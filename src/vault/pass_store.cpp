@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ward/error.hpp"
+#include "ward/util/unique_fd.hpp"
 #include "ward/vault/transfer.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -26,22 +27,6 @@ namespace ward::vault {
 namespace {
 
 namespace fs = std::filesystem;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  void reset() {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = -1;
-  }
-  [[nodiscard]] int get() const { return m_fd; }
-
- private:
-  int m_fd;
-};
 
 struct Decrypted {
   crypto::SecretBytes text;
@@ -57,10 +42,10 @@ Decrypted pass_show(const std::string& directory, const std::string& name) {
   if (::pipe2(out_pipe.data(), O_CLOEXEC) != 0 || ::pipe2(err_pipe.data(), O_CLOEXEC) != 0) {
     fail(ErrorCode::internal, std::string("cannot create a pipe: ") + std::strerror(errno));
   }
-  Fd out_read(out_pipe[0]);
-  Fd out_write(out_pipe[1]);
-  Fd err_read(err_pipe[0]);
-  Fd err_write(err_pipe[1]);
+  util::UniqueFd out_read(out_pipe[0]);
+  util::UniqueFd out_write(out_pipe[1]);
+  util::UniqueFd err_read(err_pipe[0]);
+  util::UniqueFd err_write(err_pipe[1]);
 
   std::vector<std::string> env_strings{"PASSWORD_STORE_DIR=" + directory};
   for (char** e = environ; *e != nullptr; ++e) {

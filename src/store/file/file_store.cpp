@@ -14,6 +14,7 @@
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
+#include "ward/util/unique_fd.hpp"
 
 namespace ward::store {
 namespace {
@@ -21,26 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* k_temp_dir = ".tmp";
-
-// Owns a file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (m_fd >= 0) ::close(m_fd);
-  }
-  [[nodiscard]] int get() const { return m_fd; }
-  [[nodiscard]] bool valid() const { return m_fd >= 0; }
-  void reset(int fd) {
-    if (m_fd >= 0) ::close(m_fd);
-    m_fd = fd;
-  }
-
- private:
-  int m_fd;
-};
 
 class FileStore final : public ObjectStore {
  public:
@@ -75,7 +56,7 @@ class FileStore final : public ObjectStore {
 
   std::optional<Bytes> get(const std::string& name) override {
     validate_object_name(name);
-    const Fd fd(::open(path_of(name).c_str(), O_RDONLY | O_CLOEXEC));
+    const util::UniqueFd fd(::open(path_of(name).c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) {
       if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
       io_failure("read", name);
@@ -188,7 +169,7 @@ class FileStore final : public ObjectStore {
   fs::path write_temp(std::span<const std::uint8_t> data, bool sync) {
     const auto temp_dir = m_root / k_temp_dir;
     auto temp = temp_dir / (crypto::hex_encode(crypto::random_bytes(12)) + ".tmp");
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    util::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd.valid() && errno == ENOENT) {
       std::error_code ec;
       fs::create_directories(temp_dir, ec);
@@ -258,12 +239,12 @@ class FileStore final : public ObjectStore {
   }
 
   static void sync_directory(const fs::path& directory) {
-    const Fd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const util::UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.valid()) ::fsync(fd.get());
   }
 
   void sync_filesystem() {
-    const Fd fd(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    const util::UniqueFd fd(::open(m_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid() || ::syncfs(fd.get()) != 0) io_failure("sync", ".");
   }
 
