@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "keyring_fixture.hpp"
 #include "test_support.hpp"
 #include "ward/check/results.hpp"
 #include "ward/crypto/random.hpp"
@@ -12,19 +13,7 @@ using ward::testing::TempDir;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<ward::store::ObjectStore> store =
-      ward::store::make_file_store(dir.path() / "store");
-  wk::UnlockMaterial unlock = [] {
-    wk::UnlockMaterial material;
-    material.kind = wk::UnlockMaterial::Kind::key_file;
-    material.secret = ward::crypto::random_secret(32);
-    material.source = "test key";
-    return material;
-  }();
-  std::unique_ptr<wk::Keyring> keyring = wk::Keyring::initialize(*store, unlock, {});
-};
+using Fixture = ward::testing::KeyringFixture;
 
 wc::Probe result(const std::string& target, const std::string& at, wc::Severity severity) {
   wc::Probe probe;

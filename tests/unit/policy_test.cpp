@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "keyring_fixture.hpp"
 #include "test_support.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/keyring/keyring.hpp"
@@ -16,19 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<ward::store::ObjectStore> store =
-      ward::store::make_file_store(dir.path() / "store");
-  wk::UnlockMaterial unlock = [] {
-    wk::UnlockMaterial material;
-    material.kind = wk::UnlockMaterial::Kind::key_file;
-    material.secret = ward::crypto::random_secret(32);
-    material.source = "test key";
-    return material;
-  }();
-  std::unique_ptr<wk::Keyring> keyring = wk::Keyring::initialize(*store, unlock, {});
-
+struct Fixture : ward::testing::KeyringFixture {
   void add(const std::string& name, std::optional<std::chrono::seconds> every) {
     wv::CredentialVersion v;
     v.name = name;

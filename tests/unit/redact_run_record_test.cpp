@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "keyring_fixture.hpp"
 #include "test_support.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/keyring/keyring.hpp"
@@ -12,19 +13,7 @@ using ward::testing::TempDir;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<ward::store::ObjectStore> store =
-      ward::store::make_file_store(dir.path() / "store");
-  wk::UnlockMaterial unlock = [] {
-    wk::UnlockMaterial material;
-    material.kind = wk::UnlockMaterial::Kind::key_file;
-    material.secret = ward::crypto::random_secret(32);
-    material.source = "test key";
-    return material;
-  }();
-  std::unique_ptr<wk::Keyring> keyring = wk::Keyring::initialize(*store, unlock, {});
-};
+using Fixture = ward::testing::KeyringFixture;
 
 wr::RunRecord run(const std::string& job, const std::string& at, std::uint64_t emails) {
   wr::RunRecord record;

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "keyring_fixture.hpp"
 #include "test_support.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/keyring/keyring.hpp"
@@ -16,18 +17,7 @@ using ward::testing::TempDir;
 
 namespace {
 
-struct Fixture {
-  TempDir dir;
-  std::unique_ptr<ward::store::ObjectStore> store =
-      ward::store::make_file_store(dir.path() / "store");
-  wk::UnlockMaterial unlock = [] {
-    wk::UnlockMaterial material;
-    material.kind = wk::UnlockMaterial::Kind::key_file;
-    material.secret = ward::crypto::random_secret(32);
-    material.source = "test key";
-    return material;
-  }();
-  std::unique_ptr<wk::Keyring> keyring = wk::Keyring::initialize(*store, unlock, {});
+struct Fixture : ward::testing::KeyringFixture {
   wv::Vault vault{keyring->ns(std::string(wk::k_default_namespace))};
 
   void add(const std::string& name, const std::string& secret) {
@@ -60,9 +50,8 @@ TEST_CASE("a pending version holds the new secret while the old one stays curren
   REQUIRE(error_code_of([&] {
             (void)f.vault.begin_pending("db", f.secret("other"), {}, "", "t", "h:2");
           }) == ErrorCode::conflict);
-  REQUIRE(error_code_of([&] {
-            (void)f.vault.rotate("db", f.secret("store-only"), {}, "", "t");
-          }) == ErrorCode::conflict);
+  REQUIRE(error_code_of([&] { (void)f.vault.rotate("db", f.secret("store-only"), {}, "", "t"); }) ==
+          ErrorCode::conflict);
 
   const auto committed = f.vault.commit_pending("db", 2, "t", "2030-01-01T00:00:00Z");
   REQUIRE(committed.version == 3);
