@@ -154,9 +154,8 @@ std::vector<std::pair<std::string, std::string>> default_env(const vault::Creden
   auto pairs = default_env(v);
   for (const auto& text : mappings) {
     auto [var, field] = split_assignment(text, "--env");
-    pairs.erase(
-        std::remove_if(pairs.begin(), pairs.end(), [&](const auto& p) { return p.first == var; }),
-        pairs.end());
+    // An init-capture, not [&]: clang before 16 cannot capture a structured binding.
+    std::erase_if(pairs, [&name = var](const auto& p) { return p.first == name; });
     if (!v.fields.contains(field) && !v.secrets.contains(field)) {
       fail(ErrorCode::usage, "credential '" + v.name + "' has no field '" + field + "'");
     }
