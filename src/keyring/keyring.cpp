@@ -40,6 +40,12 @@ std::string ns_logical_meta(const std::string& ns_id) {
 std::string ns_kek_prefix(const std::string& ns_id) {
   return std::string(k_ns_prefix) + ns_id + "/kek/";
 }
+// Written by `ns destroy` before it removes anything: from then on the namespace is gone to every
+// reader, and the objects left by an interrupted destroy are known to be its leftovers (the
+// marker authenticates under the master key, so nobody can make deleted keys look destroyed).
+std::string ns_logical_tombstone(const std::string& ns_id) {
+  return std::string(k_ns_prefix) + ns_id + "/destroying";
+}
 
 std::vector<std::uint8_t> to_vector(std::string_view s) { return {s.begin(), s.end()}; }
 
@@ -103,19 +109,19 @@ std::string Namespace::object_id(std::string_view name) const {
 
 store::ObjectStore& Namespace::store() { return m_keyring.store(); }
 
-std::vector<std::string> Namespace::kek_wrapped_prefixes() const {
-  return {"creds/" + m_id + "/",
-          "backups/" + m_id + "/index/",
-          "backups/" + m_id + "/snapshots/",
-          "backups/" + m_id + "/sources/",
-          "backups/" + m_id + "/verifications/",
-          "checks/" + m_id + "/",
-          "redact/" + m_id + "/",
-          "reports/" + m_id + "/"};
+std::vector<std::string> Namespace::kek_wrapped_prefixes(const std::string& id) {
+  return {"creds/" + id + "/",
+          "backups/" + id + "/index/",
+          "backups/" + id + "/snapshots/",
+          "backups/" + id + "/sources/",
+          "backups/" + id + "/verifications/",
+          "checks/" + id + "/",
+          "redact/" + id + "/",
+          "reports/" + id + "/"};
 }
 
-std::vector<std::string> Namespace::unwrapped_prefixes() const {
-  return {"backups/" + m_id + "/data/", "backups/" + m_id + "/locks/", "rotation/" + m_id + "/"};
+std::vector<std::string> Namespace::unwrapped_prefixes(const std::string& id) {
+  return {"backups/" + id + "/data/", "backups/" + id + "/locks/", "rotation/" + id + "/"};
 }
 
 crypto::SecretBytes Namespace::derive_key(std::string_view purpose) const {
@@ -476,6 +482,11 @@ Namespace& Keyring::ns(std::string_view name) {
   const auto logical = ns_logical_meta(id);
   const auto generations = group_generations(m_store.list(std::string(k_ns_prefix) + id + "/"));
   const auto meta = generations.find(logical);
+  if (generations.contains(ns_logical_tombstone(id))) {
+    fail(ErrorCode::not_found,
+         "namespace '" + std::string(name) + "' is being destroyed (an interrupted `ns destroy`)",
+         "run `ward ns destroy " + std::string(name) + " --yes` again to finish");
+  }
   if (meta == generations.end()) {
     fail(ErrorCode::not_found, "no namespace '" + std::string(name) + "' in store " + m_store.url(),
          "`ward ns list` shows the namespaces; `ward ns create NAME` adds one");
@@ -501,9 +512,15 @@ Namespace& Keyring::create_namespace(std::string_view name) {
   const auto exists = [&] {
     fail(ErrorCode::conflict, "namespace '" + std::string(name) + "' already exists");
   };
-  if (group_generations(m_store.list(std::string(k_ns_prefix) + id + "/")).contains(meta_logical)) {
-    exists();
+  const auto existing = group_generations(m_store.list(std::string(k_ns_prefix) + id + "/"));
+  if (existing.contains(ns_logical_tombstone(id))) {
+    // Its leftovers would be taken for the new namespace's objects (and fail to open).
+    fail(ErrorCode::conflict,
+         "namespace '" + std::string(name) +
+             "' is still being destroyed (an interrupted `ns destroy`)",
+         "run `ward ns destroy " + std::string(name) + " --yes` to finish, then create it");
   }
+  if (existing.contains(meta_logical)) exists();
   const auto created = util::format_time(util::now());
   // The first KEK goes first, so a namespace whose meta exists always has a KEK. A KEK left
   // by an interrupted create (or written by a concurrent one) is valid and simply kept: the
@@ -532,9 +549,11 @@ Namespace& Keyring::create_namespace(std::string_view name) {
 
 std::vector<std::string> Keyring::namespace_names(std::vector<std::string>* unreadable) {
   std::vector<std::string> names;
-  for (const auto& [logical, generations] :
-       group_generations(m_store.list(std::string(k_ns_prefix)))) {
+  const auto objects = group_generations(m_store.list(std::string(k_ns_prefix)));
+  for (const auto& [logical, generations] : objects) {
     if (!logical.ends_with("/meta")) continue;
+    const auto id = logical.substr(k_ns_prefix.size(), logical.size() - k_ns_prefix.size() - 5);
+    if (objects.contains(ns_logical_tombstone(id))) continue;
     try {
       const auto bundle = KeyBundle::unpack(
           open_master_object(ObjectType::namespace_meta, logical, generations), 3);
@@ -549,21 +568,69 @@ std::vector<std::string> Keyring::namespace_names(std::vector<std::string>* unre
 }
 
 std::size_t Keyring::destroy_namespace(std::string_view name) {
-  auto& doomed = ns(name);
-  const auto id = doomed.id();
+  const auto id = namespace_id(name);
+  const auto tombstone = ns_logical_tombstone(id);
+  auto keys = group_generations(m_store.list(std::string(k_ns_prefix) + id + "/"));
+  if (!keys.contains(tombstone)) {
+    (void)ns(name);  // not_found unless it exists, and auth unless its meta is really its own
+    const auto plaintext =
+        KeyBundle::pack({}, json{{"name", name}, {"destroyed", util::format_time(util::now())}});
+    (void)put_generation(
+        tombstone, 1, seal_with_master(ObjectType::namespace_meta, tombstone, plaintext.bytes()));
+    keys = group_generations(m_store.list(std::string(k_ns_prefix) + id + "/"));
+  } else if (destroying_namespace_name(id, keys.at(tombstone)) != name) {
+    fail(ErrorCode::auth,
+         "namespace object " + tombstone + " does not belong to '" + std::string(name) + "'");
+  }
+  m_namespaces.erase(std::string(name));
+
+  // Keys first: once the KEKs are gone the remaining ciphertext is unreadable even if removal
+  // of the objects is interrupted. The marker goes last, so a rerun finds what is left.
+  std::vector<std::string> key_objects;
+  for (const auto& [logical, generations] : keys) {
+    if (logical == tombstone) continue;
+    for (const auto generation : generations)
+      key_objects.push_back(generation_name(logical, generation));
+  }
+  m_store.remove_batch(key_objects);
   std::vector<std::string> objects;
-  auto prefixes = doomed.kek_wrapped_prefixes();
-  for (auto& prefix : doomed.unwrapped_prefixes()) prefixes.push_back(std::move(prefix));
+  auto prefixes = Namespace::kek_wrapped_prefixes(id);
+  for (auto& prefix : Namespace::unwrapped_prefixes(id)) prefixes.push_back(std::move(prefix));
   for (const auto& prefix : prefixes) {
     const auto listed = m_store.list(prefix);
     objects.insert(objects.end(), listed.begin(), listed.end());
   }
-  // Keys first: once the KEKs are gone the remaining ciphertext is unreadable even if removal
-  // of the objects is interrupted.
-  m_store.remove_batch(m_store.list(std::string(k_ns_prefix) + id + "/"));
-  m_namespaces.erase(m_namespaces.find(name));
   m_store.remove_batch(objects);
+  std::vector<std::string> marker;
+  for (const auto generation : keys.at(tombstone))
+    marker.push_back(generation_name(tombstone, generation));
+  m_store.remove_batch(marker);
   return objects.size();
+}
+
+std::string Keyring::destroying_namespace_name(const std::string& id,
+                                               const std::vector<std::uint32_t>& generations) {
+  const auto logical = ns_logical_tombstone(id);
+  const auto bundle =
+      KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 0);
+  const auto name = bundle.metadata.value("name", "");
+  if (name.empty() || namespace_id(name) != id) {
+    fail(ErrorCode::auth, "namespace object " + logical + " names another namespace");
+  }
+  return name;
+}
+
+std::vector<std::string> Keyring::destroying_namespaces() {
+  std::vector<std::string> names;
+  for (const auto& [logical, generations] :
+       group_generations(m_store.list(std::string(k_ns_prefix)))) {
+    if (!logical.ends_with("/destroying")) continue;
+    const auto id = logical.substr(k_ns_prefix.size(), logical.size() - k_ns_prefix.size() -
+                                                           std::string_view("/destroying").size());
+    names.push_back(destroying_namespace_name(id, generations));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 crypto::Bytes Keyring::seal_with_master(ObjectType type, std::string_view path,

@@ -1,5 +1,6 @@
 #include "ward/verify/store_verifier.hpp"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -48,6 +49,19 @@ void verify_master_objects(keyring::Keyring& keys, StoreReport& report) {
   }
 }
 
+// Namespaces whose `ns destroy` was interrupted: their leftovers are expected, not damage. A
+// marker that does not authenticate is reported by verify_master_objects, and its namespace's
+// leftovers then count as belonging to no namespace.
+std::map<std::string, std::string> namespaces_being_destroyed(keyring::Keyring& keys) {
+  std::map<std::string, std::string> by_id;
+  try {
+    for (auto& name : keys.destroying_namespaces()) by_id.emplace(keys.namespace_id(name), name);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::auth) throw;
+  }
+  return by_id;
+}
+
 void note_orphan_keys(keyring::Keyring& keys, StoreReport& report) {
   std::set<std::string> with_meta;
   std::set<std::string> ids;
@@ -56,8 +70,15 @@ void note_orphan_keys(keyring::Keyring& keys, StoreReport& report) {
     ids.insert(id);
     if (name.find("/meta.g") != std::string::npos) with_meta.insert(id);
   }
+  const auto destroying = namespaces_being_destroyed(keys);
+  for (const auto& [id, name] : destroying) {
+    report.notes.push_back(
+        "keys/ns/" + id + "/: namespace '" + name +
+        "' is being destroyed (interrupted `ns destroy`); run `ward ns destroy " + name +
+        " --yes` to finish");
+  }
   for (const auto& id : ids) {
-    if (!with_meta.contains(id)) {
+    if (!with_meta.contains(id) && !destroying.contains(id)) {
       report.notes.push_back("keys/ns/" + id +
                              "/: keys without a namespace (interrupted `ns create`)");
     }
@@ -94,6 +115,7 @@ void verify_credentials(keyring::Keyring& keys, StoreReport& report) {
     // Already reported by verify_master_objects; its credentials cannot be checked.
     known.insert(segment_after(logical, "keys/ns/"));
   }
+  for (const auto& destroying : namespaces_being_destroyed(keys)) known.insert(destroying.first);
   for (const auto& ns_name : names) {
     ++report.namespaces;
     auto& ns = keys.ns(ns_name);
@@ -159,6 +181,7 @@ void verify_namespace_records(keyring::Keyring& keys, StoreReport& report,
     // Already reported by verify_master_objects; its records cannot be checked.
     known.insert(segment_after(logical, "keys/ns/"));
   }
+  for (const auto& destroying : namespaces_being_destroyed(keys)) known.insert(destroying.first);
   for (const auto& ns_name : names) {
     auto& ns = keys.ns(ns_name);
     known.insert(ns.id());

@@ -101,10 +101,16 @@ class Namespace {
   std::map<std::uint32_t, std::size_t> kek_usage();
 
   // Prefixes of every object family wrapped by this namespace's KEKs.
-  [[nodiscard]] std::vector<std::string> kek_wrapped_prefixes() const;
+  [[nodiscard]] std::vector<std::string> kek_wrapped_prefixes() const {
+    return kek_wrapped_prefixes(m_id);
+  }
+  [[nodiscard]] static std::vector<std::string> kek_wrapped_prefixes(const std::string& id);
   // Prefixes of objects that belong to this namespace but are not envelopes (backup packs,
   // whose keys live in KEK-wrapped index objects; backup locks). Removed with the namespace.
-  [[nodiscard]] std::vector<std::string> unwrapped_prefixes() const;
+  [[nodiscard]] std::vector<std::string> unwrapped_prefixes() const {
+    return unwrapped_prefixes(m_id);
+  }
+  [[nodiscard]] static std::vector<std::string> unwrapped_prefixes(const std::string& id);
 
  private:
   friend class Keyring;
@@ -152,8 +158,12 @@ class Keyring {
   // `unreadable` when given (otherwise such a namespace throws Error(auth)).
   [[nodiscard]] std::vector<std::string> namespace_names(
       std::vector<std::string>* unreadable = nullptr);
-  // Crypto-shreds the namespace: its KEKs and keys go first, then its objects.
+  // Crypto-shreds the namespace: a master-sealed marker first (the commit point: from then on
+  // the namespace is gone), then its KEKs and keys, then its objects, then the marker. Run again
+  // after an interruption, it finishes the job.
   std::size_t destroy_namespace(std::string_view name);
+  // Names of namespaces whose destroy was interrupted (their marker is still in the store).
+  [[nodiscard]] std::vector<std::string> destroying_namespaces();
 
   [[nodiscard]] const crypto::SecretBytes& audit_key() const { return m_audit_key; }
   [[nodiscard]] const crypto::SecretBytes& checkpoint_seed() const { return m_checkpoint_seed; }
@@ -185,6 +195,9 @@ class Keyring {
   void write_root_keys(std::uint32_t generation);
   std::string write_unlock_entry(const UnlockMaterial& unlock, const std::string& id,
                                  std::uint32_t generation);
+  // The name sealed in namespace `id`'s destroy marker; Error(auth) unless it is that id's.
+  std::string destroying_namespace_name(const std::string& id,
+                                        const std::vector<std::uint32_t>& generations);
 
   store::ObjectStore& m_store;
   StoreConfig m_config;
