@@ -27,9 +27,7 @@ class InterruptedRemovalStore final : public ward::store::ObjectStore {
   std::optional<ward::store::Bytes> get(const std::string& name) override {
     return m_inner.get(name);
   }
-  std::vector<std::string> list(const std::string& prefix) override {
-    return m_inner.list(prefix);
-  }
+  std::vector<std::string> list(const std::string& prefix) override { return m_inner.list(prefix); }
   void remove(const std::string& name) override {
     if (m_left == 0) throw std::runtime_error("killed");
     --m_left;
@@ -56,7 +54,8 @@ wv::CredentialVersion draft(const std::string& name) {
 
 std::size_t objects_of(ward::store::ObjectStore& store, const std::string& id) {
   std::size_t count = store.list("keys/ns/" + id + "/").size();
-  for (const auto& prefix : wk::Namespace::kek_wrapped_prefixes(id)) count += store.list(prefix).size();
+  for (const auto& prefix : wk::Namespace::kek_wrapped_prefixes(id))
+    count += store.list(prefix).size();
   return count;
 }
 
@@ -69,8 +68,9 @@ bool verifies_clean(ward::testing::KeyringFixture& f, wk::Keyring& keys) {
 
 }  // namespace
 
-TEST_CASE("ns destroy interrupted after any removal leaves a namespace that is gone and can be "
-          "destroyed again") {
+TEST_CASE(
+    "ns destroy interrupted after any removal leaves a namespace that is gone and can be "
+    "destroyed again") {
   for (std::size_t allowed = 0;; ++allowed) {
     CAPTURE(allowed);
     ward::testing::KeyringFixture f;
