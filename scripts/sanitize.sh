@@ -4,21 +4,31 @@
 # and the short fuzz run "fuzz: short") with ctest, so CI sees memory errors, undefined
 # behaviour and leaks anywhere the tests reach, and the fuzz targets are built and run.
 #
-#   scripts/sanitize.sh [--build-only] [CTEST ARGS...]     e.g. scripts/sanitize.sh -R tamper
-#   scripts/sanitize.sh --fuzz-only       build the fuzz targets only (what CI runs today)
+#   scripts/sanitize.sh [--build-only|--test-only] [CTEST ARGS...]   e.g. scripts/sanitize.sh -R tamper
+#   scripts/sanitize.sh --fuzz-only       build the fuzz targets only
+#
+# --build-only then, later, --test-only: build once, run the whole suite (-j2) when convenient.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${WARD_SANITIZE_BUILD:-build-sanitize}
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-  -DWARD_SANITIZE=ON -DWARD_FUZZ=ON
-if [[ ${1:-} == --fuzz-only ]]; then
-  cmake --build "$build" --target fuzz
-  exit 0
+if [[ ${1:-} == --test-only ]]; then
+  shift
+  [[ -f $build/CTestTestfile.cmake ]] || {
+    echo "sanitize.sh: error: no sanitizer build in $build; run scripts/sanitize.sh --build-only" >&2
+    exit 2
+  }
+else
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+    -DWARD_SANITIZE=ON -DWARD_FUZZ=ON
+  if [[ ${1:-} == --fuzz-only ]]; then
+    cmake --build "$build" --target fuzz
+    exit 0
+  fi
+  cmake --build "$build"
+  if [[ ${1:-} == --build-only ]]; then exit 0; fi
 fi
-cmake --build "$build"
-if [[ ${1:-} == --build-only ]]; then exit 0; fi
 
 # Leaks fail the test that caused them; UBSan prints where. A child that ward execs (cred exec)
 # is not instrumented, so its leaks are not ours: LSan only looks at the instrumented ward.
