@@ -163,6 +163,11 @@ expect_exit 0 "$WARD" audit report --format junit --out "$T/report.xml"
 assert_contains "$(cat "$T/report.xml")" '<testsuites'
 assert_contains "$(cat "$T/report.xml")" 'classname="ward.audit.credential"'
 assert_contains "$(cat "$T/report.xml")" 'type="credential.rotation.overdue"'
+# each kind's verdict carries the id of its finding, once
+assert_contains "$(cat "$T/report.xml")" 'type="redaction.schedule.overdue"'
+assert_not_contains "$(cat "$T/report.xml")" 'redaction.rotation'
+assert_eq "$(grep -o 'type="redaction.schedule.overdue"' "$T/report.xml" | wc -l)" "1"
+assert_eq "$(grep -o 'type="certificate.expiring"' "$T/report.xml" | wc -l)" "1"
 expect_exit 0 "$WARD" audit report --format html --out "$T/report.html"
 assert_not_contains "$(cat "$T/report.html")" "<script"
 assert_not_contains "$(cat "$T/report.html")" "http://"
