@@ -35,9 +35,9 @@ nlohmann::json probes_document(const std::string& schema, const std::vector<chec
                                check::Severity threshold);
 
 // The whole tail of a check command: runs `run` (which returns the probes), stores each result
-// (check::ResultStore, under checks/) and audits it as `action` when a store exists (unlocking it before any probe runs, so a wrong key fails first),
-// prints the results (table or JSON with `schema`), writes the JUnit file, and throws
-// Error(findings) when a result fails the threshold.
+// (check::ResultStore, under checks/) and audits it as `action` when a store exists (unlocking it
+// before any probe runs, so a wrong key fails first), prints the results (table or JSON with
+// `schema`), writes the JUnit file, and throws Error(findings) when a result fails the threshold.
 void run_checks(Context& ctx, const std::string& action, const std::string& schema,
                 const CheckReportOptions& options,
                 const std::function<std::vector<check::Probe>()>& run);

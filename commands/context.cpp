@@ -10,8 +10,8 @@
 #include "secret_input.hpp"
 #include "ward/error.hpp"
 #include "ward/rotate/rotation.hpp"
-#include "ward/vault/vault.hpp"
 #include "ward/util/duration.hpp"
+#include "ward/vault/vault.hpp"
 
 namespace ward::cli {
 namespace {
@@ -258,8 +258,8 @@ void Context::brief_maintenance(keyring::Namespace& ns) {
     rotate::TargetContext target;
     target.lookup = [&vault](const std::string& name) { return vault.read(name); };
     // A few at a time: the command the user ran is waiting; `ward maintenance` does the rest.
-    const auto done = rotate::run_due_revocations(vault, ns, target,
-                                                  audit::current_actor().display(), 8);
+    const auto done =
+        rotate::run_due_revocations(vault, ns, target, audit::current_actor().display(), 8);
     for (const auto& r : done) {
       if (r.skipped) continue;
       record("cred.revoke", r.name, r.credential_id, r.done ? "ok" : "error", r.done ? 0 : 1,

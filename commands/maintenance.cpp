@@ -35,11 +35,11 @@ void register_maintenance(CLI::App& app, Context& ctx) {
       vault::Vault vault(ns);
       rotate::TargetContext target;
       target.lookup = [&vault](const std::string& n) { return vault.read(n); };
-      for (auto& r : rotate::run_due_revocations(vault, ns, target,
-                                                 audit::current_actor().display())) {
+      for (auto& r :
+           rotate::run_due_revocations(vault, ns, target, audit::current_actor().display())) {
         if (r.skipped) continue;
-        ctx.record("cred.revoke", r.name, r.credential_id, r.done ? "ok" : "error",
-                   r.done ? 0 : 1, {{"version", r.version}, {"reason", "grace period over"}});
+        ctx.record("cred.revoke", r.name, r.credential_id, r.done ? "ok" : "error", r.done ? 0 : 1,
+                   {{"version", r.version}, {"reason", "grace period over"}});
         revocations.push_back(std::move(r));
       }
     }

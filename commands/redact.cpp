@@ -370,8 +370,7 @@ void register_redact(CLI::App& app, Context& ctx) {
   scan->add_option("--input-format", scan_options->input_format,
                    "auto (by extension), text, csv, jsonl or json")
       ->check(CLI::IsMember({"auto", "text", "csv", "jsonl", "json"}));
-  scan->add_option("--detectors", scan_options->detectors, detector_help)
-      ->allow_extra_args(false);
+  scan->add_option("--detectors", scan_options->detectors, detector_help)->allow_extra_args(false);
   scan->add_option("--samples", scan_options->samples,
                    "Masked samples shown per detector (default 3)");
   set_action(scan, [&ctx, scan_options] { run_scan(ctx, *scan_options); });

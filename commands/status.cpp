@@ -70,7 +70,8 @@ void status(Context& ctx, const std::string& window_text) {
 void register_status(CLI::App& app, Context& ctx) {
   auto window = std::make_shared<std::string>("14d");
   auto* command = app.add_subcommand(
-      "status", "One gate over everything due or overdue (credentials, keys, certificates, backups)");
+      "status",
+      "One gate over everything due or overdue (credentials, keys, certificates, backups)");
   command->add_option("--due", *window,
                       "Also fail on what falls due within this window (default 14d; 0s: only "
                       "overdue)");

@@ -57,8 +57,7 @@ ssh::Credentials ssh_login(const vault::CredentialVersion& credential) {
 namespace {
 
 std::unique_ptr<ssh::Session> verified_session(const vault::CredentialVersion& credential,
-                                               std::chrono::milliseconds timeout,
-                                               SshStage* stage) {
+                                               std::chrono::milliseconds timeout, SshStage* stage) {
   if (stage != nullptr) *stage = SshStage::connect;
   require_ssh(credential);
   const auto host = field_or(credential, "host");

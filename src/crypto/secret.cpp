@@ -4,16 +4,15 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <mutex>
-#include <unordered_map>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace ward::crypto {
 
@@ -39,7 +38,8 @@ class PageLocks {
         // Best effort: unprivileged processes have a small RLIMIT_MEMLOCK, and a secret that
         // is not locked is still better than no secret at all.
         if (m_counts[page]++ == 0) (void)::mlock(address, page_size);
-      } else if (auto found = m_counts.find(page); found != m_counts.end() && --found->second == 0) {
+      } else if (auto found = m_counts.find(page);
+                 found != m_counts.end() && --found->second == 0) {
         (void)::munlock(address, page_size);
         m_counts.erase(found);
       }

@@ -27,7 +27,8 @@ void append(crypto::Bytes& out, std::string_view text) {
   for (const char c : text) out.push_back(static_cast<std::uint8_t>(c));
 }
 
-crypto::Bytes dek_aad(ObjectType type, WrapKind kind, std::uint32_t version, std::string_view path) {
+crypto::Bytes dek_aad(ObjectType type, WrapKind kind, std::uint32_t version,
+                      std::string_view path) {
   auto aad = labelled("ward.dek.v1", 6 + path.size());
   aad.push_back(static_cast<std::uint8_t>(type));
   aad.push_back(static_cast<std::uint8_t>(kind));
@@ -44,7 +45,8 @@ crypto::Bytes body_aad(ObjectType type, std::string_view path) {
 }
 
 crypto::Bytes encode(ObjectType type, WrapKind kind, std::uint32_t version,
-                     std::span<const std::uint8_t> wrapped_dek, std::span<const std::uint8_t> body) {
+                     std::span<const std::uint8_t> wrapped_dek,
+                     std::span<const std::uint8_t> body) {
   crypto::Bytes out(k_envelope_header_size + body.size());
   std::memcpy(out.data(), k_magic.data(), k_magic.size());
   out[4] = k_format;

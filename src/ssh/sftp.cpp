@@ -195,11 +195,12 @@ std::optional<SftpAttributes> Sftp::stat(const std::string& path) {
 
 std::optional<SftpFile> Sftp::open(const std::string& path, OpenMode mode, SftpStatus* status,
                                    long permissions) {
-  const unsigned long flags =
-      mode == OpenMode::read                ? LIBSSH2_FXF_READ
-      : mode == OpenMode::create_exclusive ? LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL
-      : mode == OpenMode::append           ? LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_APPEND
-                                            : LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC;
+  const unsigned long flags = mode == OpenMode::read ? LIBSSH2_FXF_READ
+                              : mode == OpenMode::create_exclusive
+                                  ? LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_EXCL
+                              : mode == OpenMode::append
+                                  ? LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_APPEND
+                                  : LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC;
   LIBSSH2_SFTP_HANDLE* handle = nullptr;
   const auto rc = static_cast<int>(run("open " + path, [&] {
     handle = libssh2_sftp_open_ex(m_sftp, path.c_str(), static_cast<unsigned int>(path.size()),

@@ -258,8 +258,8 @@ void Vault::refuse_pending(const CredentialVersion& newest) const {
   if (newest.kind != VersionKind::pending) return;
   fail(ErrorCode::conflict,
        "credential " + quote_name(newest.name) + " has a rotation in progress (pending version " +
-           std::to_string(newest.version) + ", written " + newest.created + " by " +
-           newest.actor + ")",
+           std::to_string(newest.version) + ", written " + newest.created + " by " + newest.actor +
+           ")",
        "`ward cred rotate " + newest.name +
            " --apply` resolves a rotation whose process is gone by asking the target which "
            "secret it accepts");

@@ -23,14 +23,14 @@ constexpr std::uint16_t k_tls13 = 0x0304;
 
 // The weakness classes a cipher suite can belong to (a bit set: RC4-export is both).
 enum SuiteClass : unsigned {
-  k_null = 1U << 0,       // no encryption
-  k_anon = 1U << 1,       // no server authentication
-  k_export = 1U << 2,     // 40/56-bit export grade
-  k_rc4 = 1U << 3,        // RC4 stream cipher
-  k_des = 1U << 4,        // single DES
-  k_3des = 1U << 5,       // triple DES (64-bit block: Sweet32)
-  k_cbc_sha1 = 1U << 6,   // AES/Camellia/SEED in CBC mode with HMAC-SHA1
-  k_no_fs = 1U << 7,      // static RSA key exchange: no forward secrecy
+  k_null = 1U << 0,      // no encryption
+  k_anon = 1U << 1,      // no server authentication
+  k_export = 1U << 2,    // 40/56-bit export grade
+  k_rc4 = 1U << 3,       // RC4 stream cipher
+  k_des = 1U << 4,       // single DES
+  k_3des = 1U << 5,      // triple DES (64-bit block: Sweet32)
+  k_cbc_sha1 = 1U << 6,  // AES/Camellia/SEED in CBC mode with HMAC-SHA1
+  k_no_fs = 1U << 7,     // static RSA key exchange: no forward secrecy
 };
 
 struct Suite {
@@ -39,7 +39,8 @@ struct Suite {
   unsigned classes;       // SuiteClass bits
 };
 
-// Every suite ward knows (legacy and weak ones, plus the common modern TLS 1.2 ones), ordered by id.
+// Every suite ward knows (legacy and weak ones, plus the common modern TLS 1.2 ones), ordered by
+// id.
 [[nodiscard]] std::span<const Suite> known_suites();
 [[nodiscard]] std::optional<Suite> find_suite(std::uint16_t id);
 // The known suites in any of the classes in `mask`.
