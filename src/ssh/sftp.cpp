@@ -112,6 +112,17 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
       const auto status = m_sftp->last_status(static_cast<int>(rc), "read " + m_path);
       fail(ErrorCode::unreachable, "cannot read " + m_path + ": " + describe(status));
     }
+    if (out.empty() && out.capacity() < buffer.size() &&
+        static_cast<std::size_t>(rc) == buffer.size()) {
+      // A large file: one round trip for its size instead of growing the result by copies, each
+      // a fresh allocation whose pages all fault in again.
+      LIBSSH2_SFTP_ATTRIBUTES raw{};
+      const auto stat_rc = m_sftp->run(
+          "look up " + m_path, [&] { return long{libssh2_sftp_fstat_ex(m_handle, &raw, 0)}; });
+      if (stat_rc == 0 && (raw.flags & LIBSSH2_SFTP_ATTR_SIZE) != 0) {
+        out.reserve(static_cast<std::size_t>(raw.filesize));
+      }
+    }
     out.insert(out.end(), buffer.begin(), buffer.begin() + rc);
   }
   return out;

@@ -5,6 +5,8 @@
 # to keep a run quick). ward's side is its ObjectStore (the layer every command writes through),
 # driven by the hidden [.bench_sftp] case of the unit test binary: each put is a temporary
 # file, an fsync@openssh.com and a rename, as ward writes; `sftp` neither syncs nor renames.
+# The small objects go one call at a time and then as one put_batch/get_batch (what store
+# migrate, store verify and backups use: up to 4 connections at once).
 #
 # Usage: tests/bench/store_sftp.sh [path/to/build]   (default: build/; needs root for sshd)
 # Not part of CTest: figures depend on the machine.
@@ -22,7 +24,7 @@ start_sshd
 
 # --- ward ----------------------------------------------------------------------------------
 line=$("$unit" "[bench_sftp]" | grep '^ward put_small')
-read -r _ _ w_put_small _ w_get_small _ w_put_large _ w_get_large <<<"$line"
+read -r _ _ w_put_small _ w_get_small _ w_put_large _ w_get_large _ w_put_batch _ w_get_batch <<<"$line"
 
 # --- sftp -b: the same transfers ----------------------------------------------------------
 data=$T/data
@@ -62,6 +64,8 @@ printf '%-34s %10s %10s %8s\n' "operation" "ward s" "sftp s" "ratio"
 row() { printf '%-34s %10.3f %10.3f %8.2f\n' "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN { print a / b }')"; }
 row "put $WARD_BENCH_SMALL_COUNT x $WARD_BENCH_SMALL_SIZE B" "$w_put_small" "$s_put_small"
 row "get $WARD_BENCH_SMALL_COUNT x $WARD_BENCH_SMALL_SIZE B" "$w_get_small" "$s_get_small"
+row "put $WARD_BENCH_SMALL_COUNT x $WARD_BENCH_SMALL_SIZE B, one batch" "$w_put_batch" "$s_put_small"
+row "get $WARD_BENCH_SMALL_COUNT x $WARD_BENCH_SMALL_SIZE B, one batch" "$w_get_batch" "$s_get_small"
 row "put 1 x $WARD_BENCH_LARGE_MIB MiB" "$w_put_large" "$s_put_large"
 row "get 1 x $WARD_BENCH_LARGE_MIB MiB" "$w_get_large" "$s_get_large"
 echo "(ratio = ward / sftp; below 1 means ward is faster)"

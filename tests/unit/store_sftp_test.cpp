@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
@@ -123,6 +124,33 @@ TEST_CASE("sftp store reconnects once after a dropped connection", "[.sshd]") {
   REQUIRE_FALSE(store->contains("x/one"));
 }
 
+TEST_CASE("sftp store runs large batches on a few connections and survives losing them",
+          "[.sshd]") {
+  auto store = open_test_store("batch");
+  REQUIRE(store->create());
+  std::vector<ward::store::ObjectStore::PutRequest> requests;
+  std::vector<std::string> names;
+  for (int i = 0; i < 64; ++i) {
+    requests.push_back({"b/" + std::to_string(i), ward::testing::bytes_of(std::to_string(i * i))});
+    names.push_back(requests.back().name);
+  }
+  const auto written = store->put_batch(requests);
+  REQUIRE(std::count(written.begin(), written.end(), true) == 64);
+  // More than one connection served the batch, and no more than the pool's four.
+  const auto port = static_cast<std::uint16_t>(std::stoi(env("SSHD_PORT")));
+  const int cut = cut_connections_to(port);
+  REQUIRE(cut >= 2);
+  REQUIRE(cut <= 4);
+  // Every connection was cut: each reconnects once, and the batch still reads everything.
+  const auto read = store->get_batch(names);
+  for (int i = 0; i < 64; ++i)
+    REQUIRE(read[i].bytes == ward::testing::bytes_of(std::to_string(i * i)));
+  REQUIRE_FALSE(store->put_batch(requests)[17]);  // put-if-absent holds on every connection
+  REQUIRE(cut_connections_to(port) <= 4);         // the dead connections were let go
+  store->remove_batch(names);
+  REQUIRE(store->list("b/").empty());
+}
+
 TEST_CASE("sftp store removes only stale temporary files", "[.sshd]") {
   auto store = open_test_store("stale");
   REQUIRE(store->create());
@@ -162,6 +190,22 @@ TEST_CASE("sftp store benchmark", "[.bench_sftp]") {
     REQUIRE(store->get("small/" + std::to_string(i)) == small[i]);
   }
   const double get_small = seconds(start);
+  // What store migrate, store verify and backups do: the same objects as batches.
+  std::vector<ward::store::ObjectStore::PutRequest> requests;
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < small_count; ++i) {
+    requests.push_back({"batch/" + std::to_string(i), small[i]});
+    names.push_back(requests.back().name);
+  }
+  start = Clock::now();
+  const auto written = store->put_batch(requests);
+  const double put_small_batch = seconds(start);
+  REQUIRE(std::count(written.begin(), written.end(), true) ==
+          static_cast<std::ptrdiff_t>(small_count));
+  start = Clock::now();
+  const auto read_back = store->get_batch(names);
+  const double get_small_batch = seconds(start);
+  for (std::size_t i = 0; i < small_count; ++i) REQUIRE(read_back[i].bytes == small[i]);
   auto large = fill(large_size);
   start = Clock::now();
   REQUIRE(store->put_if_absent("large", large));
@@ -170,6 +214,8 @@ TEST_CASE("sftp store benchmark", "[.bench_sftp]") {
   const auto back = store->get("large");
   const double get_large = seconds(start);
   REQUIRE(back == large);
-  std::printf("ward put_small %.3f get_small %.3f put_large %.3f get_large %.3f\n", put_small,
-              get_small, put_large, get_large);
+  std::printf(
+      "ward put_small %.3f get_small %.3f put_large %.3f get_large %.3f put_small_batch %.3f "
+      "get_small_batch %.3f\n",
+      put_small, get_small, put_large, get_large, put_small_batch, get_small_batch);
 }

@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <thread>
 
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
@@ -24,6 +27,18 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* k_temp_dir = ".tmp";
+// Batches run on up to this many SSH connections at once: each request waits a round trip (and
+// a put an fsync on the server), so a few in flight hide that latency, as sftp's own pipelining
+// does within one file. One connection serves every call outside a batch.
+constexpr std::size_t k_max_connections = 4;
+// Objects per connection below which a batch does not pay for another login.
+constexpr std::size_t k_objects_per_connection = 16;
+
+// One logged-in SSH session and its SFTP channel; the channel goes first.
+struct Connection {
+  std::unique_ptr<ssh::Session> session;
+  std::unique_ptr<ssh::Sftp> sftp;
+};
 
 std::string current_user() {
   if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return user;
@@ -87,6 +102,32 @@ class SftpStore final : public ObjectStore {
   std::optional<Bytes> get(const std::string& name) override {
     validate_object_name(name);
     return with_retry("read " + name, [&](ssh::Sftp& sftp) { return read(sftp, name); });
+  }
+
+  std::vector<GetResult> get_batch(const std::vector<std::string>& names) override {
+    std::vector<GetResult> out(names.size());
+    run_parallel(names.size(), [&](std::size_t i) {
+      try {
+        out[i].bytes = get(names[i]);
+      } catch (const Error& e) {
+        // A damaged object is this object's result; an unreachable store ends the batch.
+        if (e.code() != ErrorCode::auth) throw;
+        out[i].error = e;
+      }
+    });
+    return out;
+  }
+
+  std::vector<bool> put_batch(const std::vector<PutRequest>& requests) override {
+    std::vector<char> written(requests.size(), 0);
+    run_parallel(requests.size(), [&](std::size_t i) {
+      written[i] = put_if_absent(requests[i].name, requests[i].data) ? 1 : 0;
+    });
+    return {written.begin(), written.end()};
+  }
+
+  void remove_batch(const std::vector<std::string>& names) override {
+    run_parallel(names.size(), [&](std::size_t i) { remove(names[i]); });
   }
 
   bool contains(const std::string& name) override {
@@ -173,20 +214,18 @@ class SftpStore final : public ObjectStore {
   // Runs `op` on a connected SFTP session. A connection lost during an operation that had a
   // working connection is reopened once and the operation retried; every operation here is
   // idempotent (put_if_absent through its own check). One libssh2 session must not be used
-  // from two threads at once (backup restore and verify read packs from several), so every
-  // operation holds the store's lock.
+  // from two threads at once, so each operation leases a connection of its own from the pool.
   template <typename Op>
   auto with_retry(const std::string& what, Op&& op) -> decltype(op(std::declval<ssh::Sftp&>())) {
-    const std::lock_guard lock(m_mutex);
-    auto& sftp = connection();
+    Lease lease(*this);
     try {
-      return op(sftp);
+      return op(lease.sftp());
     } catch (const Error& e) {
-      if (e.code() != ErrorCode::unreachable || !m_session || !m_session->broken()) throw;
+      if (e.code() != ErrorCode::unreachable || !lease.broken()) throw;
     }
-    disconnect();
+    lease.disconnect();
     try {
-      return op(connection());
+      return op(lease.sftp());
     } catch (const Error& e) {
       if (e.code() != ErrorCode::unreachable) throw;
       fail(ErrorCode::unreachable,
@@ -196,13 +235,90 @@ class SftpStore final : public ObjectStore {
     }
   }
 
-  void disconnect() {
-    m_sftp.reset();
-    m_session.reset();
+  // Calls `task(i)` for every i below `count`, on up to k_max_connections threads when the
+  // batch is large enough to pay for more logins. The first error stops the batch and is
+  // rethrown once every thread has finished.
+  template <typename Task>
+  void run_parallel(std::size_t count, Task&& task) {
+    const auto threads = std::min(
+        k_max_connections, (count + k_objects_per_connection - 1) / k_objects_per_connection);
+    if (threads <= 1) {
+      for (std::size_t i = 0; i < count; ++i) task(i);
+      return;
+    }
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> stop{false};
+    std::exception_ptr first_error;
+    std::mutex error_mutex;
+    const auto work = [&] {
+      for (;;) {
+        const auto i = next.fetch_add(1);
+        if (i >= count || stop.load()) return;
+        try {
+          task(i);
+        } catch (...) {
+          const std::lock_guard lock(error_mutex);
+          if (!first_error) first_error = std::current_exception();
+          stop.store(true);
+          return;
+        }
+      }
+    };
+    {
+      std::vector<std::jthread> pool;
+      for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+      work();
+    }
+    if (first_error) std::rethrow_exception(first_error);
   }
 
-  ssh::Sftp& connection() {
-    if (m_sftp) return *m_sftp;
+  // A connection taken from the pool for one operation (opened on first use), given back
+  // afterwards unless its transport failed.
+  class Lease {
+   public:
+    explicit Lease(SftpStore& store) : m_store(store), m_connection(store.take_connection()) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { m_store.give_back(std::move(m_connection)); }
+    ssh::Sftp& sftp() {
+      if (!m_connection->sftp) m_store.connect(*m_connection);
+      return *m_connection->sftp;
+    }
+    [[nodiscard]] bool broken() const {
+      return m_connection->session && m_connection->session->broken();
+    }
+    void disconnect() {
+      m_connection->sftp.reset();
+      m_connection->session.reset();
+    }
+
+   private:
+    SftpStore& m_store;
+    std::unique_ptr<Connection> m_connection;
+  };
+
+  std::unique_ptr<Connection> take_connection() {
+    std::unique_lock lock(m_pool_mutex);
+    m_pool_changed.wait(lock, [&] { return !m_idle.empty() || m_leased < k_max_connections; });
+    ++m_leased;
+    if (m_idle.empty()) return std::make_unique<Connection>();
+    auto connection = std::move(m_idle.back());
+    m_idle.pop_back();
+    return connection;
+  }
+
+  void give_back(std::unique_ptr<Connection> connection) {
+    {
+      const std::lock_guard lock(m_pool_mutex);
+      --m_leased;
+      if (connection->sftp && !connection->session->broken()) {
+        m_idle.push_back(std::move(connection));
+      }
+    }
+    m_pool_changed.notify_one();
+  }
+
+  void connect(Connection& connection) {
     const ssh::Endpoint endpoint{m_parts.host, m_parts.port};
     ssh::SessionOptions session_options;
     session_options.timeout = m_options.timeout;
@@ -213,11 +329,12 @@ class SftpStore final : public ObjectStore {
     policy.accept_unknown = m_options.accept_new_host_key;
     policy.record_accepted = true;
     try {
-      m_session = ssh::Session::connect(endpoint, session_options, policy);
-      m_session->authenticate(credentials());
-      m_sftp = m_session->open_sftp();
+      connection.session = ssh::Session::connect(endpoint, session_options, policy);
+      connection.session->authenticate(credentials());
+      connection.sftp = connection.session->open_sftp();
     } catch (const Error& e) {
-      disconnect();
+      connection.sftp.reset();
+      connection.session.reset();
       std::string hint = e.hint();
       const std::string message = e.what();
       if (e.code() == ErrorCode::auth && message.find("is not known") != std::string::npos) {
@@ -236,7 +353,6 @@ class SftpStore final : public ObjectStore {
       }
       throw Error(e.code(), "cannot open store " + m_url + ": " + message, hint);
     }
-    return *m_sftp;
   }
 
   [[nodiscard]] ssh::Credentials credentials() const {
@@ -284,7 +400,7 @@ class SftpStore final : public ObjectStore {
     }
     if (!file) failure("create a temporary file for", name, status);
     file->write_all(data);
-    if (m_fsync && !file->fsync()) m_fsync = false;  // the server lacks fsync@openssh.com
+    if (m_fsync.load() && !file->fsync()) m_fsync.store(false);  // no fsync@openssh.com
     file->close();
 
     const auto target = path_of(name);
@@ -339,10 +455,11 @@ class SftpStore final : public ObjectStore {
   std::string m_url;
   SftpUrl m_parts;
   StoreOptions m_options;
-  std::unique_ptr<ssh::Session> m_session;
-  std::unique_ptr<ssh::Sftp> m_sftp;
-  bool m_fsync = true;
-  std::recursive_mutex m_mutex;  // the session serves one operation at a time
+  std::atomic<bool> m_fsync{true};
+  std::mutex m_pool_mutex;
+  std::condition_variable m_pool_changed;
+  std::vector<std::unique_ptr<Connection>> m_idle;  // logged in, not in use
+  std::size_t m_leased = 0;                         // connections in use (or being opened)
 };
 
 }  // namespace
