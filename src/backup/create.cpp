@@ -35,7 +35,7 @@ namespace ward::backup {
 namespace {
 
 struct ChunkJob {
-  Bytes data;
+  Buffer data;
   ChunkId* slot = nullptr;
   BlobKind kind = BlobKind::data;
 };
@@ -64,6 +64,29 @@ std::string username() {
 // Uploads in flight: storing a pack waits on the disk (fsync) or the network, not the CPU, so a
 // few at once keep the workers busy while one waits. Each holds one 16 MiB pack.
 constexpr unsigned k_uploaders = 3;
+
+// Buffers handed back once used, to be filled again: a run maps its chunk and pack buffers once
+// instead of faulting in fresh pages for every chunk and pack. The number alive stays bounded by
+// the queues (chunks in the job queue and at workers; packs at workers, queued and uploading).
+class BufferPool {
+ public:
+  Buffer take() {
+    const std::lock_guard lock(m_mutex);
+    if (m_free.empty()) return {};
+    auto buffer = std::move(m_free.back());
+    m_free.pop_back();
+    return buffer;
+  }
+  void give(Buffer buffer) {
+    buffer.clear();
+    const std::lock_guard lock(m_mutex);
+    m_free.push_back(std::move(buffer));
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::vector<Buffer> m_free;
+};
 
 // The pipeline: the caller's thread reads and chunks; workers hash, deduplicate, compress and
 // seal into packs of their own; uploaders store full packs and their index objects.
@@ -123,9 +146,7 @@ class Pipeline {
       if (end == start) break;
       const auto cut = m_chunker.next_cut({m_buffer.data() + start, end - start});
       ids.emplace_back();
-      submit({Bytes(m_buffer.begin() + static_cast<std::ptrdiff_t>(start),
-                    m_buffer.begin() + static_cast<std::ptrdiff_t>(start + cut)),
-              &ids.back(), BlobKind::data});
+      submit({chunk_buffer({m_buffer.data() + start, cut}), &ids.back(), BlobKind::data});
       start += cut;
     }
     return total;
@@ -168,9 +189,7 @@ class Pipeline {
     while (start < tree.size()) {
       const auto cut = m_chunker.next_cut({tree.data() + start, tree.size() - start});
       ids.emplace_back();
-      submit({Bytes(tree.begin() + static_cast<std::ptrdiff_t>(start),
-                    tree.begin() + static_cast<std::ptrdiff_t>(start + cut)),
-              &ids.back(), BlobKind::tree});
+      submit({chunk_buffer({tree.data() + start, cut}), &ids.back(), BlobKind::tree});
       start += cut;
     }
     finish();
@@ -199,6 +218,13 @@ class Pipeline {
     }
   }
 
+  Buffer chunk_buffer(ByteView bytes) {
+    auto buffer = m_chunk_buffers.take();
+    buffer.reserve(m_chunker.params().max_size);
+    buffer.assign(bytes.begin(), bytes.end());
+    return buffer;
+  }
+
   void record_failure() {
     {
       const std::lock_guard lock(m_mutex);
@@ -217,7 +243,7 @@ class Pipeline {
   void work_loop() {
     try {
       Compressor compressor;
-      Bytes compressed;
+      Buffer compressed;
       std::optional<PackBuilder> pack;
       while (auto job = m_jobs.pop()) {
         const auto id = chunk_id(m_repository.chunk_key(), job->data);
@@ -236,13 +262,17 @@ class Pipeline {
             stats.dedup_bytes += size;
           }
         }
-        if (!fresh) continue;
+        if (!fresh) {
+          m_chunk_buffers.give(std::move(job->data));
+          continue;
+        }
         const bool is_compressed = compressor.compress(job->data, compressed);
-        if (!pack) pack.emplace();
+        if (!pack) pack.emplace(m_pack_buffers.take());
         const auto before = pack->size();
         pack->add(id, job->kind, is_compressed,
                   is_compressed ? ByteView(compressed) : ByteView(job->data),
                   static_cast<std::uint32_t>(size));
+        m_chunk_buffers.give(std::move(job->data));
         {
           const std::lock_guard lock(m_mutex);
           stats.stored_bytes += pack->size() - before;
@@ -262,6 +292,7 @@ class Pipeline {
     try {
       while (auto pack = m_uploads.pop()) {
         m_repository.commit_pack(std::move(pack->first), pack->second);
+        m_pack_buffers.give(std::move(pack->second));
         ++packs;
       }
     } catch (...) {
@@ -273,7 +304,9 @@ class Pipeline {
   util::Progress* m_progress;
   Chunker m_chunker;
   BoundedQueue<ChunkJob> m_jobs;
-  BoundedQueue<std::pair<PackIndex, Bytes>> m_uploads;
+  BoundedQueue<std::pair<PackIndex, Buffer>> m_uploads;
+  BufferPool m_chunk_buffers;
+  BufferPool m_pack_buffers;
   std::vector<std::thread> m_workers;
   std::vector<std::thread> m_uploaders;
   std::mutex m_mutex;

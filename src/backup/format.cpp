@@ -147,13 +147,14 @@ void check_pack_header(ByteView pack, const PackId& id) {
   }
 }
 
-void seal_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
-               ByteView payload, Bytes& out) {
+namespace {
+
+// nonce || AES-256-GCM(payload) || tag into dest, which holds exactly payload + overhead bytes.
+void seal_into(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView payload, std::uint8_t* dest) {
   check_key(pack_key);
   const auto aad = blob_aad(pack, meta);
-  const std::size_t start = out.size();
-  out.resize(start + k_nonce + payload.size() + k_tag);
-  std::uint8_t* nonce = out.data() + start;
+  std::uint8_t* nonce = dest;
   crypto::random_fill({nonce, k_nonce});
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
@@ -161,24 +162,28 @@ void seal_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const Bl
   if (!ctx ||
       EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, pack_key.data(), nonce) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), checked_int(aad.size())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), out.data() + start + k_nonce, &len, payload.data(),
+      EVP_EncryptUpdate(ctx.get(), dest + k_nonce, &len, payload.data(),
                         checked_int(payload.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), out.data() + start + k_nonce + len, &final_len) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), dest + k_nonce + len, &final_len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(k_tag),
-                          out.data() + start + k_nonce + payload.size()) != 1) {
+                          dest + k_nonce + payload.size()) != 1) {
     fail(ErrorCode::internal, "AES-256-GCM: sealing a blob failed");
   }
 }
 
-Bytes open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
-                ByteView sealed) {
-  check_key(pack_key);
-  if (sealed.size() < k_nonce + k_tag) {
-    fail(ErrorCode::auth, "a blob in pack " + to_hex(pack) + " is truncated");
-  }
+template <typename Out>
+void seal_append(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+                 ByteView payload, Out& out) {
+  const std::size_t start = out.size();
+  out.resize(start + k_nonce + payload.size() + k_tag);
+  seal_into(pack_key, pack, meta, payload, out.data() + start);
+}
+
+// The plaintext of a sealed blob into dest (sealed.size() - overhead bytes).
+void open_into(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView sealed, std::uint8_t* dest) {
   const auto aad = blob_aad(pack, meta);
   const std::size_t n = sealed.size() - k_nonce - k_tag;
-  Bytes out(n);
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   int final_len = 0;
@@ -188,17 +193,49 @@ Bytes open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const B
       EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, pack_key.data(), sealed.data()) !=
           1 ||
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), checked_int(aad.size())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), out.data(), &len, sealed.data() + k_nonce, checked_int(n)) !=
-          1 ||
+      EVP_DecryptUpdate(ctx.get(), dest, &len, sealed.data() + k_nonce, checked_int(n)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(k_tag), tag.data()) !=
           1 ||
-      EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &final_len) != 1) {
+      EVP_DecryptFinal_ex(ctx.get(), dest + len, &final_len) != 1) {
     fail(ErrorCode::auth,
          "chunk " + to_hex(meta.id).substr(0, 16) + " in pack " + to_hex(pack) +
              " failed authentication",
          "the backup data was damaged or tampered with; run `ward backup verify --read-data`");
   }
+}
+
+void check_sealed(const crypto::SecretBytes& pack_key, const PackId& pack, ByteView sealed) {
+  check_key(pack_key);
+  if (sealed.size() < k_nonce + k_tag) {
+    fail(ErrorCode::auth, "a blob in pack " + to_hex(pack) + " is truncated");
+  }
+}
+
+}  // namespace
+
+void seal_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView payload, Bytes& out) {
+  seal_append(pack_key, pack, meta, payload, out);
+}
+
+void seal_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView payload, Buffer& out) {
+  seal_append(pack_key, pack, meta, payload, out);
+}
+
+Bytes open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+                ByteView sealed) {
+  check_sealed(pack_key, pack, sealed);
+  Bytes out(sealed.size() - k_nonce - k_tag);
+  open_into(pack_key, pack, meta, sealed, out.data());
   return out;
+}
+
+void open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView sealed, Buffer& out) {
+  check_sealed(pack_key, pack, sealed);
+  out.resize(sealed.size() - k_nonce - k_tag);
+  open_into(pack_key, pack, meta, sealed, out.data());
 }
 
 void Compressor::Deleter::operator()(ZSTD_CCtx_s* ctx) const noexcept { ZSTD_freeCCtx(ctx); }
@@ -209,7 +246,8 @@ Compressor::Compressor(int level) : m_ctx(ZSTD_createCCtx()), m_level(level) {
 }
 Compressor::~Compressor() = default;
 
-bool Compressor::compress(ByteView raw, Bytes& out) {
+template <typename Out>
+bool Compressor::compress_into(ByteView raw, Out& out) {
   if (raw.size() < 64) return false;
   // Incompressible data (already compressed, encrypted, random) must not pay for compression:
   // a fast pass over a sample decides.
@@ -229,6 +267,9 @@ bool Compressor::compress(ByteView raw, Bytes& out) {
   return true;
 }
 
+bool Compressor::compress(ByteView raw, Bytes& out) { return compress_into(raw, out); }
+bool Compressor::compress(ByteView raw, Buffer& out) { return compress_into(raw, out); }
+
 Decompressor::Decompressor() : m_ctx(ZSTD_createDCtx()) {
   if (!m_ctx) fail(ErrorCode::internal, "zstd: cannot allocate a decompression context");
 }
@@ -240,6 +281,18 @@ Bytes Decompressor::decode(const BlobEntry& meta, Bytes payload) {
     return payload;
   }
   Bytes out(meta.raw_length);
+  const auto n =
+      ZSTD_decompressDCtx(m_ctx.get(), out.data(), out.size(), payload.data(), payload.size());
+  if (ZSTD_isError(n) || n != meta.raw_length) malformed("chunk does not decompress");
+  return out;
+}
+
+ByteView Decompressor::decode(const BlobEntry& meta, ByteView payload, Buffer& out) {
+  if (!meta.compressed) {
+    if (payload.size() != meta.raw_length) malformed("chunk length does not match the index");
+    return payload;
+  }
+  out.resize(meta.raw_length);
   const auto n =
       ZSTD_decompressDCtx(m_ctx.get(), out.data(), out.size(), payload.data(), payload.size());
   if (ZSTD_isError(n) || n != meta.raw_length) malformed("chunk does not decompress");

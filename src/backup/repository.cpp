@@ -48,11 +48,13 @@ std::optional<crypto::SecretBytes> open_newest(keyring::Namespace& ns, ObjectTyp
 
 }  // namespace
 
-PackBuilder::PackBuilder() {
+PackBuilder::PackBuilder(Buffer storage) : m_data(std::move(storage)) {
   crypto::random_fill(m_index.id);
   m_index.key = crypto::random_secret(32);
-  m_data = pack_header(m_index.id);
-  m_data.reserve(k_pack_target_size + 4 * 1024 * 1024);
+  const auto header = pack_header(m_index.id);
+  m_data.assign(header.begin(), header.end());
+  // A pack ends with the blob that takes it past the target: at most one more maximal chunk.
+  m_data.reserve(k_pack_target_size + 4 * 1024 * 1024 + 1024);
 }
 
 void PackBuilder::add(const ChunkId& id, BlobKind kind, bool compressed, ByteView payload,
@@ -68,7 +70,7 @@ void PackBuilder::add(const ChunkId& id, BlobKind kind, bool compressed, ByteVie
   m_index.blobs.push_back(entry);
 }
 
-std::pair<PackIndex, Bytes> PackBuilder::finish() && {
+std::pair<PackIndex, Buffer> PackBuilder::finish() && {
   m_index.size = m_data.size();
   return {std::move(m_index), std::move(m_data)};
 }
@@ -77,12 +79,7 @@ Repository::Repository(keyring::Namespace& ns)
     : m_ns(ns),
       m_prefix("backups/" + ns.id() + "/"),
       m_chunk_key(ns.derive_key("ward.backup.chunk-id.v1")),
-      m_chunker_seed(ns.derive_key("ward.backup.chunker.v1")),
-      m_serial_io(ns.store().url().starts_with("sftp://")) {}
-
-std::unique_lock<std::mutex> Repository::io_guard() {
-  return m_serial_io ? std::unique_lock(m_io_mutex) : std::unique_lock<std::mutex>();
-}
+      m_chunker_seed(ns.derive_key("ward.backup.chunker.v1")) {}
 
 std::string Repository::pack_name(const PackId& id) const {
   const auto hex = to_hex(id);
@@ -136,19 +133,18 @@ std::vector<std::string> Repository::index_object_names(const std::string& logic
   return names;
 }
 
-void Repository::commit_pack(PackIndex index, const Bytes& data) {
+void Repository::commit_pack(PackIndex index, ByteView data) {
   const PackIndex* list[] = {&index};
   const auto logical = index_prefix() + random_hex(16);
   const auto plaintext = encode_index(list);
   const auto sealed = m_ns.seal(ObjectType::backup_index, logical, plaintext.bytes());
-  {
-    const auto io = io_guard();
-    if (!store().put_if_absent(pack_name(index.id), data)) {
-      fail(ErrorCode::conflict, "pack " + to_hex(index.id) + " already exists");
-    }
-    if (!store().put_if_absent(keyring::generation_name(logical, 1), sealed)) {
-      fail(ErrorCode::conflict, "index object " + logical + " already exists");
-    }
+  // Store calls from several threads at once: every backend takes them (the SFTP store
+  // serialises them on its one session itself).
+  if (!store().put_if_absent(pack_name(index.id), data)) {
+    fail(ErrorCode::conflict, "pack " + to_hex(index.id) + " already exists");
+  }
+  if (!store().put_if_absent(keyring::generation_name(logical, 1), sealed)) {
+    fail(ErrorCode::conflict, "index object " + logical + " already exists");
   }
   const std::lock_guard lock(m_mutex);
   const auto pack_number = static_cast<std::uint32_t>(m_packs.size());
@@ -158,7 +154,7 @@ void Repository::commit_pack(PackIndex index, const Bytes& data) {
   m_packs.push_back({std::move(index), logical});
 }
 
-void Repository::commit_packs(std::vector<std::pair<PackIndex, Bytes>> packs) {
+void Repository::commit_packs(std::vector<std::pair<PackIndex, Buffer>> packs) {
   if (packs.empty()) return;
   std::vector<const PackIndex*> list;
   for (auto& [index, data] : packs) {
@@ -186,10 +182,7 @@ void Repository::commit_packs(std::vector<std::pair<PackIndex, Bytes>> packs) {
 }
 
 Bytes Repository::read_pack(const PackId& id) {
-  auto bytes = [&] {
-    const auto io = io_guard();
-    return store().get(pack_name(id));
-  }();
+  auto bytes = store().get(pack_name(id));
   if (!bytes) {
     fail(ErrorCode::auth, "pack " + to_hex(id) + " is missing from the store",
          "the backup data was damaged; run `ward backup verify`");
@@ -373,7 +366,6 @@ RepositoryLock::RepositoryLock(Repository& repository, Kind kind)
     while (!m_wake.wait_for(guard, k_lock_refresh, [this] { return m_stop; })) {
       try {
         const auto old = m_name;
-        const auto io = m_repository.io_guard();
         write_lock();
         m_repository.store().remove(old);
       } catch (const std::exception&) {

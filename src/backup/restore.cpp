@@ -190,6 +190,8 @@ RestoreResult restore_snapshot(Repository& repository, const RestoreOptions& opt
   const auto work = [&] {
     try {
       Decompressor decompressor;
+      Buffer opened;  // reused for every chunk this thread writes
+      Buffer decoded;
       for (;;) {
         if (stop) return;
         const auto i = next.fetch_add(1);
@@ -201,7 +203,7 @@ RestoreResult restore_snapshot(Repository& repository, const RestoreOptions& opt
         });
         const auto data = repository.read_pack(pack.id);
         std::uint32_t opened_blob = UINT32_MAX;
-        Bytes plain;
+        ByteView plain;
         for (const auto& w : writes) {
           const auto& entry = pack.blobs[w.blob];
           if (w.blob != opened_blob) {
@@ -209,9 +211,9 @@ RestoreResult restore_snapshot(Repository& repository, const RestoreOptions& opt
               fail(ErrorCode::auth, "pack " + to_hex(pack.id) + " is truncated",
                    "the backup data was damaged; run `ward backup verify --read-data`");
             }
-            plain = decompressor.decode(
-                entry, open_blob(pack.key, pack.id, entry,
-                                 ByteView(data).subspan(entry.offset, entry.length)));
+            open_blob(pack.key, pack.id, entry, ByteView(data).subspan(entry.offset, entry.length),
+                      opened);
+            plain = decompressor.decode(entry, opened, decoded);
             opened_blob = w.blob;
           }
           const auto path = join(target, files[w.file]->path);

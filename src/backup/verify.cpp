@@ -91,6 +91,8 @@ VerifyReport verify_repository(Repository& repository, const VerifyOptions& opti
   const auto work = [&] {
     try {
       Decompressor decompressor;
+      Buffer opened;  // reused for every chunk this thread checks
+      Buffer decoded;
       for (;;) {
         const auto i = next.fetch_add(1);
         if (i >= chosen.size()) return;
@@ -99,10 +101,7 @@ VerifyReport verify_repository(Repository& repository, const VerifyOptions& opti
         std::vector<std::string> found;
         std::uint64_t blobs = 0;
         std::uint64_t bytes = 0;
-        const auto data = [&] {
-          const auto io = repository.io_guard();
-          return store.get(name);
-        }();
+        const auto data = store.get(name);
         if (!data) {
           found.push_back(name + ": pack is missing");
         } else {
@@ -123,9 +122,9 @@ VerifyReport verify_repository(Repository& repository, const VerifyOptions& opti
               if (std::uint64_t{blob.offset} + blob.length > data->size()) {
                 fail(ErrorCode::auth, "chunk lies beyond the end of the pack");
               }
-              const auto plain = decompressor.decode(
-                  blob, open_blob(pack.key, pack.id, blob,
-                                  ByteView(*data).subspan(blob.offset, blob.length)));
+              open_blob(pack.key, pack.id, blob, ByteView(*data).subspan(blob.offset, blob.length),
+                        opened);
+              const auto plain = decompressor.decode(blob, opened, decoded);
               if (chunk_id(repository.chunk_key(), plain) != blob.id) {
                 fail(ErrorCode::auth, "chunk content does not match its id");
               }

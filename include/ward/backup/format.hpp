@@ -7,6 +7,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ward/crypto/secret.hpp"
@@ -21,6 +23,31 @@ namespace ward::backup {
 
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;
+
+// An allocator whose value-less construct leaves bytes uninitialised, so a buffer that is grown
+// and then written at once (a pack, compression output, a chunk) does not pay for zeroing first.
+template <typename T>
+struct UninitAllocator : std::allocator<T> {
+  using value_type = T;
+  template <typename U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  UninitAllocator() = default;
+  template <typename U>
+  UninitAllocator(const UninitAllocator<U>& /*other*/) noexcept {}  // NOLINT: rebinding
+  template <typename U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+// A reusable byte buffer: kept across chunks and packs, its pages are faulted in once per run
+// instead of once per pack (a page fault costs far more than the bytes it maps on some VMs).
+using Buffer = std::vector<std::uint8_t, UninitAllocator<std::uint8_t>>;
 
 inline constexpr std::size_t k_chunk_id_size = 32;
 inline constexpr std::size_t k_pack_id_size = 16;
@@ -69,9 +96,14 @@ void check_pack_header(ByteView pack, const PackId& id);
 // and compression flag) to `out`.
 void seal_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
                ByteView payload, Bytes& out);
+void seal_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView payload, Buffer& out);
 // The blob's payload (still compressed if it was stored compressed); Error(auth) on tampering.
 Bytes open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
                 ByteView sealed);
+// The same into `out` (replacing its content), for callers that reuse one buffer per thread.
+void open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const BlobEntry& meta,
+               ByteView sealed, Buffer& out);
 
 // zstd with a context reused across chunks; one per thread.
 class Compressor {
@@ -83,8 +115,11 @@ class Compressor {
   // Compresses `raw` into `out` and returns true, or returns false when compression would not
   // pay (incompressible data is detected on a sample first, so it costs little).
   bool compress(ByteView raw, Bytes& out);
+  bool compress(ByteView raw, Buffer& out);
 
  private:
+  template <typename Out>
+  bool compress_into(ByteView raw, Out& out);
   struct Deleter {
     void operator()(ZSTD_CCtx_s* ctx) const noexcept;
   };
@@ -101,6 +136,9 @@ class Decompressor {
   // The plaintext of a payload stored as `meta` says; Error(auth) when it does not decompress
   // to exactly raw_length bytes.
   Bytes decode(const BlobEntry& meta, Bytes payload);
+  // The plaintext of `payload` into `out`; returns a view of it (`payload` itself when the chunk
+  // was stored uncompressed, so nothing is copied).
+  ByteView decode(const BlobEntry& meta, ByteView payload, Buffer& out);
 
  private:
   struct Deleter {

@@ -20,18 +20,19 @@ inline constexpr std::size_t k_pack_target_size = 16 * 1024 * 1024;
 // A pack being filled: a fresh id and data key, sealed blobs appended as they come.
 class PackBuilder {
  public:
-  PackBuilder();
+  // `storage` is a buffer to fill again (a stored pack's): its pages are already mapped.
+  explicit PackBuilder(Buffer storage = {});
   void add(const ChunkId& id, BlobKind kind, bool compressed, ByteView payload,
            std::uint32_t raw_length);
   [[nodiscard]] std::size_t size() const { return m_data.size(); }
   [[nodiscard]] bool empty() const { return m_index.blobs.empty(); }
   [[nodiscard]] const PackIndex& index() const { return m_index; }
   // Hands over the finished pack (index with its size set, and the bytes).
-  std::pair<PackIndex, Bytes> finish() &&;
+  std::pair<PackIndex, Buffer> finish() &&;
 
  private:
   PackIndex m_index;
-  Bytes m_data;
+  Buffer m_data;
 };
 
 // One namespace's backup repository inside the store:
@@ -53,13 +54,6 @@ class Repository {
   [[nodiscard]] std::string snapshot_prefix() const { return m_prefix + "snapshots/"; }
   [[nodiscard]] std::string lock_prefix() const { return m_prefix + "locks/"; }
   [[nodiscard]] std::string pack_name(const PackId& id) const;
-
-  // Held around store calls made from worker threads. The SFTP backend drives one libssh2
-  // session that must not be used by two threads at once, so there the guard serialises the
-  // calls; the file and S3 backends take concurrent calls, and the guard is a no-op.
-  // TODO(store): a thread-safe SFTP backend (a session per thread, or its own lock) makes
-  // this unnecessary.
-  [[nodiscard]] std::unique_lock<std::mutex> io_guard();
 
   // --- index ------------------------------------------------------------------------------
   struct LoadedPack {
@@ -84,9 +78,9 @@ class Repository {
   // Writes the pack, then the index object that lists it (the commit point: a pack without an
   // index object is left over from an interrupted run, and prune removes it). Thread-safe; adds
   // the pack to the in-memory index.
-  void commit_pack(PackIndex index, const Bytes& data);
+  void commit_pack(PackIndex index, ByteView data);
   // Writes one index object listing several packs already stored (prune's repacking).
-  void commit_packs(std::vector<std::pair<PackIndex, Bytes>> packs);
+  void commit_packs(std::vector<std::pair<PackIndex, Buffer>> packs);
 
   // --- data -------------------------------------------------------------------------------
   // The pack's bytes, header checked; Error(auth) when missing or not the pack it should be.
@@ -109,8 +103,6 @@ class Repository {
   crypto::SecretBytes m_chunk_key;
   crypto::SecretBytes m_chunker_seed;
   std::mutex m_mutex;
-  std::mutex m_io_mutex;
-  bool m_serial_io = false;
   std::vector<LoadedPack> m_packs;
   std::unordered_map<ChunkId, Location, ChunkIdHash> m_where;
   std::optional<std::pair<PackId, Bytes>> m_cached_pack;
