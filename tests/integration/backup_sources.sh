@@ -5,7 +5,7 @@
 # store, records covered by key rotate/rewrap/retire, a tampered record refused (exit 4), bad
 # input (exit 2); progress drawn on a pseudo-terminal (script(1)) and not one byte of it when
 # stderr is a pipe.
-# backends: file
+# backends: file sftp s3
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 require_cmd python3 script grep od
 
@@ -122,27 +122,28 @@ assert_eq "$(source_field db expect_every)" '"1d"'
 assert_eq "$(source_field db verify)" '"verified"'
 
 # --- a tampered record is refused, not ignored ---------------------------------------------
-if [[ -n ${WARD_TEST_STORE_DIR:-} && -d $WARD_TEST_STORE_DIR ]]; then
-  mapfile -t records < <(find "$WARD_TEST_STORE_DIR/backups" -path '*/sources/*' -type f)
-  ((${#records[@]} >= 4)) || fail "expected source records in the store, found ${#records[@]}"
-  mkdir -p "$T/saved"
-  for i in "${!records[@]}"; do
-    record=${records[i]}
-    ! grep -q -a "nightly\|planned" "$record" || fail "a source record holds its name in plaintext"
-    cp "$record" "$T/saved/$i"
-    python3 - "$record" <<'PY'
+[[ -d $WARD_TEST_STORE_DIR ]] || fail "no store directory $WARD_TEST_STORE_DIR"
+mapfile -t records < <(store_object_files "$WARD_TEST_STORE_DIR/backups" | grep -E '/backups/[^/]+/sources/')
+((${#records[@]} >= 4)) || fail "expected source records in the store, found ${#records[@]}"
+mkdir -p "$T/saved"
+for i in "${!records[@]}"; do
+  record=${records[i]}
+  ! grep -q -a "nightly\|planned" "$record" || fail "a source record holds its name in plaintext"
+  cp "$record" "$T/saved/$i"
+  python3 - "$record" <<'PY'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, 'rb').read())
 b[-5] ^= 1
 open(p, 'wb').write(bytes(b))
 PY
-  done
-  expect_exit 4 "$WARD" backup source list
-  assert_contains "$ERR" "ward: error:"
-  for i in "${!records[@]}"; do cp "$T/saved/$i" "${records[i]}"; done
-  expect_exit 0 "$WARD" backup source list
-fi
+done
+store_objects_rewritten "${records[@]}"
+expect_exit 4 "$WARD" backup source list
+assert_contains "$ERR" "ward: error:"
+for i in "${!records[@]}"; do cp "$T/saved/$i" "${records[i]}"; done
+store_objects_rewritten "${records[@]}"
+expect_exit 0 "$WARD" backup source list
 
 # --- audit ---------------------------------------------------------------------------------
 expect_exit 0 "$WARD" --json audit log --action backup.source.set
