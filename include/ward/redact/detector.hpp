@@ -15,6 +15,11 @@ struct Pattern {
   std::string regex;
   bool caseless = false;
   bool dotall = false;
+  // The leftmost start of the pattern's match that ends at `end`, for patterns whose start
+  // Hyperscan would have to track at every byte (an e-mail address may start at any letter of a
+  // run of words, and tracking that costs more than the rest of the scan). A pattern with one
+  // is matched for its ends only; without one, Hyperscan reports the leftmost start itself.
+  std::size_t (*leftmost_start)(std::string_view text, std::size_t end) = nullptr;
 };
 
 // Which match to keep when one pattern matches several spans from the same start.

@@ -47,12 +47,26 @@ bool valid_email(std::string_view text, std::size_t& begin, std::size_t& end) {
   return true;
 }
 
+bool is_local_byte(char c) {
+  return is_word_byte(c) || c == '.' || c == '%' || c == '+' || c == '-';
+}
+
+// Where the pattern's leftmost match ending at `end` starts: the domain holds no '@', so the
+// match's '@' is the last one before `end`, and the local part ([A-Za-z0-9._%+-]+) may be the
+// whole run of local-part bytes before it.
+std::size_t email_start(std::string_view text, std::size_t end) {
+  auto start = text.rfind('@', end - 1);
+  while (start > 0 && is_local_byte(text[start - 1])) --start;
+  return start;
+}
+
 }  // namespace
 
 std::shared_ptr<const Detector> email() {
   return make_detector(
       "email", "e-mail addresses",
-      {{R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)"}},
+      {{R"([A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}\b)", false, false,
+        email_start}},
       valid_email);
 }
 
