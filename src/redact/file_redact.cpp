@@ -5,16 +5,20 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <filesystem>
-#include <future>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "ward/error.hpp"
+#include "ward/redact/chunker.hpp"
 #include "ward/util/unique_fd.hpp"
 
 namespace ward::redact {
@@ -22,7 +26,7 @@ namespace {
 
 // Large enough that a chunk is worth a thread, small enough that the pooled buffers are reused
 // (and stay in memory) after the first few chunks.
-constexpr std::size_t k_read_block = std::size_t{4} << 20;
+constexpr std::size_t k_read_block = std::size_t{1} << 20;
 
 [[noreturn]] void io_error(const std::string& what, const std::string& path) {
   const int err = errno;
@@ -88,36 +92,98 @@ class AtomicOutput {
   bool m_committed = false;
 };
 
-struct ChunkResult {
-  std::string input;  // the chunk itself, handed back for reuse
+// One chunk and what became of it. Jobs are recycled from chunk to chunk with their buffers'
+// capacity: a fresh 8 MiB allocation per chunk is paid for again in page faults on first touch,
+// which cost more than scanning the chunk.
+struct Job {
+  ChunkBuffer input;
   std::string output;
+  std::vector<Edit> edits;
   Stats stats;
+  bool first = false;
   bool changed = false;
   bool output_is_input = false;  // nothing to redact: the chunk is written as it was read
+  bool done = false;
+  std::exception_ptr error;
 };
 
-// Chunk buffers are reused: a fresh 16 MiB allocation per chunk is paid for again in page
-// faults on first touch, which cost more than scanning the chunk. Only the reading thread takes
-// and returns buffers.
-class BufferPool {
+// Threads that live as long as one file and process its chunks; results come back in the
+// order the chunks went in. Living threads keep their scratch (Hyperscan's, the scanner's
+// candidate lists) from one chunk to the next, where a thread per chunk started cold.
+class Workers {
  public:
-  std::string take() {
-    if (m_free.empty()) {
-      std::string fresh;
-      fresh.reserve(2 * k_read_block);  // a block plus the tail of the previous one
-      return fresh;
-    }
-    auto buffer = std::move(m_free.back());
-    m_free.pop_back();
-    buffer.clear();
-    return buffer;
+  Workers(unsigned count, std::function<void(Job&)> work) : m_work(std::move(work)) {
+    for (unsigned i = 0; i < count; ++i) m_threads.emplace_back([this] { loop(); });
   }
-  void give(std::string buffer) {
-    if (buffer.capacity() >= k_read_block) m_free.push_back(std::move(buffer));
+  Workers(const Workers&) = delete;
+  Workers& operator=(const Workers&) = delete;
+  Workers(Workers&&) = delete;
+  Workers& operator=(Workers&&) = delete;
+  ~Workers() {
+    {
+      const std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    m_wake.notify_all();
+    for (auto& thread : m_threads) thread.join();
+  }
+
+  [[nodiscard]] std::size_t in_flight() const { return m_order.size(); }
+
+  void push(std::unique_ptr<Job> job) {
+    {
+      const std::lock_guard lock(m_mutex);
+      job->done = false;
+      job->error = nullptr;
+      m_queue.push_back(job.get());
+      m_order.push_back(std::move(job));
+    }
+    m_wake.notify_one();
+  }
+
+  // The oldest job pushed, once it is done; rethrows what its work threw.
+  std::unique_ptr<Job> pop() {
+    std::unique_lock lock(m_mutex);
+    m_done.wait(lock, [&] { return m_order.front()->done; });
+    auto job = std::move(m_order.front());
+    m_order.pop_front();
+    lock.unlock();
+    if (job->error) std::rethrow_exception(job->error);
+    return job;
   }
 
  private:
-  std::vector<std::string> m_free;
+  void loop() {
+    for (;;) {
+      Job* job = nullptr;
+      {
+        std::unique_lock lock(m_mutex);
+        m_wake.wait(lock, [&] { return m_stop || !m_queue.empty(); });
+        if (m_stop) return;
+        job = m_queue.front();
+        m_queue.pop_front();
+      }
+      try {
+        m_work(*job);
+      } catch (...) {
+        job->error = std::current_exception();
+      }
+      {
+        const std::lock_guard lock(m_mutex);
+        job->done = true;
+      }
+      m_done.notify_all();
+    }
+  }
+
+  std::function<void(Job&)> m_work;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;            // a job was queued, or stop
+  std::condition_variable m_done;            // a job is done
+  std::deque<Job*> m_queue;                  // not started
+  std::deque<std::unique_ptr<Job>> m_order;  // every job pushed and not popped, oldest first
+  bool m_stop = false;
+  std::vector<std::thread> m_threads;
 };
 
 }  // namespace
@@ -155,77 +221,57 @@ FileResult process_file(const FileRedaction& redaction, const FileIo& io) {
   }
 
   FileResult result;
-  const auto workers = std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
-  BufferPool pool;
-  std::deque<std::future<ChunkResult>> pending;
+  Chunker chunker(*format, k_read_block, [&](char* into, std::size_t max) {
+    ssize_t n = 0;
+    do {
+      n = ::read(input, into, max);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) io_error("read", io.input);
+    return static_cast<std::size_t>(n);
+  });
+  std::vector<std::unique_ptr<Job>> spare;
+  const auto take_job = [&] {
+    if (spare.empty()) {
+      auto job = std::make_unique<Job>();
+      job->input.reserve(2 * k_read_block);  // a block plus the tail of the previous one
+      return job;
+    }
+    auto job = std::move(spare.back());
+    spare.pop_back();
+    return job;
+  };
+  const unsigned threads = std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
+  // Declared after `format`, so the threads stop before what they use goes away.
+  Workers workers(threads, [&format, writing](Job& job) {
+    job.edits.clear();
+    job.output.clear();
+    job.stats = Stats{};
+    format->edits(job.input.view(), job.first, job.edits, job.stats);
+    job.stats.bytes = job.input.size();
+    job.changed = !job.edits.empty();
+    if (writing && !job.edits.empty()) apply_edits(job.input.view(), job.edits, job.output);
+    job.output_is_input = job.edits.empty();
+  });
   const auto drain_one = [&] {
-    auto chunk = pending.front().get();
-    pending.pop_front();
+    auto job = workers.pop();
     if (out_fd >= 0)
-      write_all(out_fd, chunk.output_is_input ? chunk.input : chunk.output, out_name);
-    result.changed = result.changed || chunk.changed;
-    result.stats.merge(chunk.stats, redaction.samples);
-    pool.give(std::move(chunk.input));
-    pool.give(std::move(chunk.output));
+      write_all(out_fd, job->output_is_input ? job->input.view() : job->output, out_name);
+    result.changed = result.changed || job->changed;
+    result.stats.merge(job->stats, redaction.samples);
+    spare.push_back(std::move(job));
   };
 
-  std::string buffer;
-  bool eof = false;
   bool first = true;
-  bool prepared = false;
-  while (!eof || !buffer.empty()) {
-    // Fill the buffer until a boundary appears (or the input ends).
-    std::size_t cut = 0;
-    while (!eof) {
-      const auto old = buffer.size();
-      buffer.resize(old + k_read_block);
-      ssize_t n = 0;
-      do {
-        n = ::read(input, buffer.data() + old, k_read_block);
-      } while (n < 0 && errno == EINTR);
-      if (n < 0) io_error("read", io.input);
-      buffer.resize(old + static_cast<std::size_t>(n));
-      if (n == 0) eof = true;
-      cut = format->boundary(buffer, eof);
-      // The head (a CSV header) is read once the first record is whole: a pipe may return it
-      // a few bytes at a time. (tests/fuzz/fuzz_redact_formats.cpp drives this loop too.)
-      if (!prepared && (cut > 0 || eof)) {
-        format->prepare(buffer);
-        prepared = true;
-      }
-      if (cut > 0 && buffer.size() >= k_read_block) break;
-    }
-    if (eof) cut = format->boundary(buffer, true);
-    if (!prepared) {
-      format->prepare(buffer);
-      prepared = true;
-    }
-    if (cut == 0 && buffer.empty()) break;
-    // The bytes after the cut (usually part of one line) start the next chunk.
-    std::string next = pool.take();
-    next.assign(buffer, cut, std::string::npos);
-    buffer.resize(cut);
-    std::string output = writing ? pool.take() : std::string();
-    const bool is_first = first;
+  for (;;) {
+    auto job = take_job();
+    if (!chunker.next(job->input)) break;
+    job->first = first;
     first = false;
-    pending.push_back(
-        std::async(std::launch::async, [&format, chunk = std::move(buffer),
-                                        output = std::move(output), is_first, writing]() mutable {
-          ChunkResult out;
-          std::vector<Edit> edits;
-          format->edits(chunk, is_first, edits, out.stats);
-          out.stats.bytes = chunk.size();
-          out.changed = !edits.empty();
-          if (writing && !edits.empty()) apply_edits(chunk, edits, output);
-          out.output_is_input = edits.empty();
-          out.input = std::move(chunk);
-          out.output = std::move(output);
-          return out;
-        }));
-    buffer = std::move(next);
-    while (pending.size() > workers) drain_one();
+    workers.push(std::move(job));
+    // Two chunks per thread in flight: one being processed, one read and waiting.
+    while (workers.in_flight() >= std::size_t{2} * threads) drain_one();
   }
-  while (!pending.empty()) drain_one();
+  while (workers.in_flight() > 0) drain_one();
 
   if (atomic) {
     if (io.in_place && !result.changed) return result;  // nothing to redact: leave it alone

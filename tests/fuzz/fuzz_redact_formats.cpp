@@ -5,8 +5,8 @@
 //
 // Invariants checked (each a __builtin_trap when broken):
 // - only Error(usage) escapes a reader (malformed JSON, a CSV rule on a missing column);
-// - boundary() is within the buffer, and at the end of the input takes all of it (anything less
-//   would make process_file loop for ever);
+// - boundary() is within the buffer, and at the end of the input takes all of it (the Chunker
+//   throws Error(internal) otherwise: anything less would leave bytes unread or unwritten);
 // - the edits of a chunk are sorted, do not overlap and lie inside the chunk, so every byte
 //   outside them is copied unchanged; with no edits the output is the input;
 // - the output does not depend on how the input was read (short reads from a pipe, or whole
@@ -24,6 +24,7 @@
 #include "ward/crypto/secret.hpp"
 #include "ward/error.hpp"
 #include "ward/redact/action.hpp"
+#include "ward/redact/chunker.hpp"
 #include "ward/redact/detector.hpp"
 #include "ward/redact/format.hpp"
 #include "ward/redact/scanner.hpp"
@@ -61,43 +62,24 @@ void check_edits(std::string_view chunk, const std::vector<wr::Edit>& edits) {
   }
 }
 
-// process_file's loop (src/redact/file_redact.cpp) without threads or files: `block` bytes per
-// read.
+// process_file's reading (src/redact/file_redact.cpp) without threads or files: chunks from the
+// Chunker it uses, `block` bytes per read.
 std::string redact_blocks(const wr::FileRedaction& redaction, std::string_view input,
                           std::size_t block) {
   const auto format = wr::make_format(redaction);
-  std::string output;
-  std::string buffer;
   std::size_t read = 0;
-  bool eof = false;
+  wr::Chunker chunker(*format, block, [&](char* into, std::size_t max) {
+    const auto n = std::min(max, input.size() - read);
+    input.copy(into, n, read);
+    read += n;
+    return n;
+  });
+  std::string output;
+  wr::ChunkBuffer buffer;
   bool first = true;
-  bool prepared = false;
-  while (!eof || !buffer.empty()) {
-    std::size_t cut = 0;
-    while (!eof) {
-      const auto n = std::min(block, input.size() - read);
-      buffer.append(input.substr(read, n));
-      read += n;
-      if (n == 0) eof = true;
-      cut = format->boundary(buffer, eof);
-      if (cut > buffer.size()) __builtin_trap();
-      if (!prepared && (cut > 0 || eof)) {
-        format->prepare(buffer);
-        prepared = true;
-      }
-      if (cut > 0 && buffer.size() >= block) break;
-    }
-    if (eof) {
-      cut = format->boundary(buffer, true);
-      if (cut != buffer.size()) __builtin_trap();
-    }
-    if (!prepared) {
-      format->prepare(buffer);
-      prepared = true;
-    }
-    if (cut == 0 && buffer.empty()) break;
-    const std::string chunk = buffer.substr(0, cut);
-    buffer.erase(0, cut);
+  while (chunker.next(buffer)) {
+    const auto chunk = buffer.view();
+    if (chunk.empty()) __builtin_trap();
     std::vector<wr::Edit> edits;
     wr::Stats stats;
     format->edits(chunk, first, edits, stats);
