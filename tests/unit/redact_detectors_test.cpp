@@ -153,6 +153,14 @@ TEST_CASE("redact detector ssn: valid areas, groups and serials") {
 TEST_CASE("redact detector ip: IPv4 octets and IPv6 forms, not times or versions") {
   CHECK(found("ipv4", "from 192.168.1.20 to 10.0.0.1") == V{"192.168.1.20", "10.0.0.1"});
   CHECK(found("ipv4", "256.1.1.1 1.2.3.4.5 01.2.3.4").empty());
+  // Four-part versions named as such are not addresses; addresses named otherwise still are.
+  CHECK(found("ipv4", "version 1.2.3.4, Version: 10.0.0.1, ver=1.2.3.4, v 2.0.0.1").empty());
+  CHECK(found("ipv4", R"({"version":"1.7.17.130","app_version": "1.2.3.4","appVersion":"1.2.3.4"})")
+            .empty());
+  CHECK(found("ipv4", R"({"ip":"10.1.2.3","detail":"customer 10.1.2.4"})") ==
+        V{"10.1.2.3", "10.1.2.4"});
+  CHECK(found("ipv4", "conversion 10.1.2.3; version 2 on host 10.1.2.4; server=10.1.2.5") ==
+        V{"10.1.2.3", "10.1.2.4", "10.1.2.5"});
   CHECK(found("ipv6", "peer 2001:db8::8a2e:370:7334 and fe80::1 and ::1 end") ==
         V{"2001:db8::8a2e:370:7334", "fe80::1"});
   CHECK(found("ipv6", "2001:0db8:85a3:0000:0000:8a2e:0370:7334") ==

@@ -1,13 +1,35 @@
 // IP addresses. IPv4 in dotted quads (each octet 0–255, no leading zeros); IPv6 in any textual
 // form inet_pton accepts (full, compressed, IPv4-mapped). Near misses they reject: version
-// strings with more than four parts (1.2.3.4.5), octets above 255, clock times (14:43:00), C++
-// scopes (std::string), MAC-like runs glued to more hex.
+// strings with more than four parts (1.2.3.4.5), four-part versions named as such ("version
+// 1.2.3.4", "app_version": "1.2.3.4", "ver=1.2.3.4"), octets above 255, clock times (14:43:00),
+// C++ scopes (std::string), MAC-like runs glued to more hex.
 #include <arpa/inet.h>
 
 #include "detectors.hpp"
 
 namespace ward::redact::detectors {
 namespace {
+
+// Whether the word before text[at] (across a few quotes, colons, equals signs and spaces, as in
+// "version 1.2.3.4", "version": "1.2.3.4" or ver=1.2.3.4) names a version.
+bool after_version_word(std::string_view text, std::size_t at) {
+  const auto separator = [](char c) {
+    return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == ':' || c == '=';
+  };
+  std::size_t i = at;
+  while (i > 0 && at - i < 5 && separator(text[i - 1])) --i;
+  if (i == at) return false;  // glued to the word: no version named
+  const auto word_end = i;
+  while (i > 0 && (is_word_byte(text[i - 1]) || text[i - 1] == '-' || text[i - 1] == '.')) --i;
+  std::string word(text.substr(i, word_end - i));
+  const bool camel = word.size() > 7 && word.ends_with("Version");  // appVersion
+  for (auto& c : word) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (camel || word == "version" || word == "ver" || word == "v" || word == "rev") return true;
+  // app_version, app-version, build.version; not "conversion".
+  return word.size() > 7 && word.ends_with("version") &&
+         (word[word.size() - 8] == '_' || word[word.size() - 8] == '-' ||
+          word[word.size() - 8] == '.');
+}
 
 bool valid_ipv4(std::string_view text, std::size_t& begin, std::size_t& end) {
   const auto item = text.substr(begin, end - begin);
@@ -25,7 +47,7 @@ bool valid_ipv4(std::string_view text, std::size_t& begin, std::size_t& end) {
   if (!at_word_boundaries(text, begin, end)) return false;
   if (begin > 0 && text[begin - 1] == '.') return false;
   if (end + 1 < text.size() && text[end] == '.' && is_digit(text[end + 1])) return false;
-  return true;
+  return !after_version_word(text, begin);
 }
 
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
