@@ -314,7 +314,7 @@ class Pipeline {
   std::exception_ptr m_error;
   std::condition_variable m_drained;
   std::size_t m_pending = 0;
-  Bytes m_buffer;
+  Buffer m_buffer;
   bool m_finished = false;
 };
 

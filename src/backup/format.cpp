@@ -1,10 +1,13 @@
 #include "ward/backup/format.hpp"
 
 #include <openssl/evp.h>
+#include <sys/mman.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <new>
 #include <nlohmann/json.hpp>
 
 #include "ward/crypto/encoding.hpp"
@@ -24,6 +27,7 @@ constexpr std::uint8_t k_tree_format = 2;
 constexpr std::size_t k_nonce = 12;
 constexpr std::size_t k_tag = 16;
 constexpr std::size_t k_sample = 16 * 1024;
+constexpr std::size_t k_huge_page = 2 * 1024 * 1024;
 
 struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const noexcept { EVP_CIPHER_CTX_free(ctx); }
@@ -114,6 +118,24 @@ void check_key(const crypto::SecretBytes& key) {
 }
 
 }  // namespace
+
+void* allocate_buffer(std::size_t bytes) {
+  if (bytes < k_huge_page) return ::operator new(bytes);
+  const std::size_t rounded = (bytes + k_huge_page - 1) / k_huge_page * k_huge_page;
+  void* p = std::aligned_alloc(k_huge_page, rounded);
+  if (p == nullptr) throw std::bad_alloc();
+  // Best effort: where the kernel has no transparent huge pages this changes nothing.
+  (void)::madvise(p, rounded, MADV_HUGEPAGE);
+  return p;
+}
+
+void free_buffer(void* p, std::size_t bytes) noexcept {
+  if (bytes < k_huge_page) {
+    ::operator delete(p);
+  } else {
+    std::free(p);  // NOLINT: aligned_alloc's memory
+  }
+}
 
 std::string to_hex(ByteView bytes) { return crypto::hex_encode(bytes); }
 
