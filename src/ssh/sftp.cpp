@@ -100,9 +100,15 @@ void SftpFile::write_all(std::span<const std::uint8_t> data) {
 }
 
 std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
+  // libssh2 keeps read requests outstanding for as much as the buffer holds. Most objects fit
+  // in a small one, and a large buffer would make every small read send (and drain) dozens of
+  // requests past the end; a file that fills the small buffer switches to a large one, which
+  // keeps enough requests in flight to stream it.
+  constexpr std::size_t k_small = std::size_t{32} << 10;
+  constexpr std::size_t k_large = std::size_t{4} << 20;
   std::vector<std::uint8_t> out;
   out.reserve(size_hint);
-  std::vector<char> buffer(std::size_t{1} << 20);
+  std::vector<char> buffer(std::max(k_small, std::min(size_hint, k_large)));
   for (;;) {
     const auto rc = m_sftp->run("read " + m_path, [&] {
       return static_cast<long>(libssh2_sftp_read(m_handle, buffer.data(), buffer.size()));
@@ -112,18 +118,20 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
       const auto status = m_sftp->last_status(static_cast<int>(rc), "read " + m_path);
       fail(ErrorCode::unreachable, "cannot read " + m_path + ": " + describe(status));
     }
-    if (out.empty() && out.capacity() < buffer.size() &&
-        static_cast<std::size_t>(rc) == buffer.size()) {
-      // A large file: one round trip for its size instead of growing the result by copies, each
-      // a fresh allocation whose pages all fault in again.
-      LIBSSH2_SFTP_ATTRIBUTES raw{};
-      const auto stat_rc = m_sftp->run(
-          "look up " + m_path, [&] { return long{libssh2_sftp_fstat_ex(m_handle, &raw, 0)}; });
-      if (stat_rc == 0 && (raw.flags & LIBSSH2_SFTP_ATTR_SIZE) != 0) {
-        out.reserve(static_cast<std::size_t>(raw.filesize));
+    out.insert(out.end(), buffer.begin(), buffer.begin() + rc);
+    if (buffer.size() < k_large && out.size() >= k_small) {
+      buffer.resize(k_large);
+      if (out.capacity() < k_large) {
+        // One round trip for the size instead of growing the result by copies, each a fresh
+        // allocation whose pages all fault in again.
+        LIBSSH2_SFTP_ATTRIBUTES raw{};
+        const auto stat_rc = m_sftp->run(
+            "look up " + m_path, [&] { return long{libssh2_sftp_fstat_ex(m_handle, &raw, 0)}; });
+        if (stat_rc == 0 && (raw.flags & LIBSSH2_SFTP_ATTR_SIZE) != 0) {
+          out.reserve(static_cast<std::size_t>(raw.filesize));
+        }
       }
     }
-    out.insert(out.end(), buffer.begin(), buffer.begin() + rc);
   }
   return out;
 }
