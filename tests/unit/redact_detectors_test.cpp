@@ -53,6 +53,9 @@ TEST_CASE("redact detector email: addresses, not URLs or retina images") {
   CHECK(found("email", "a@b@example.com").empty());  // no local part may hold '@'
   CHECK(found("email", "one@example.com,two@example.org") ==
         V{"one@example.com", "two@example.org"});
+  // A URL in an earlier line or CSV record (ended by CR alone) does not swallow the address.
+  CHECK(found("email", "see http://x/\rbob@example.org") == V{"bob@example.org"});
+  CHECK(found("email", "http://x/\fbob@example.org\v") == V{"bob@example.org"});
 }
 
 namespace {

@@ -6,15 +6,19 @@
 namespace ward::redact::detectors {
 namespace {
 
+// Whitespace (a CR too: it ends a CSV record, and a URL before it is in another record, which a
+// chunk that starts at the record cannot see) and the punctuation that opens or separates values.
+bool ends_token(char c) {
+  return std::string_view(" \t\n\r\v\f\"'<(,;=[").find(c) != std::string_view::npos;
+}
+
 bool inside_url(std::string_view text, std::size_t begin) {
   // Walk back over the token the address sits in; a scheme separator or a path slash means
   // the "@" belongs to a URL.
   std::size_t i = begin;
   while (i > 0) {
     const char c = text[i - 1];
-    if (c == ' ' || c == '\t' || c == '\n' || c == '"' || c == '\'' || c == '<' || c == '(' ||
-        c == ',' || c == ';' || c == '=' || c == '[')
-      break;
+    if (ends_token(c)) break;
     if (c == '/') return true;
     if (c == ':' && i >= 2 && text.substr(i - 1, 3) == "://") return true;
     --i;
