@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "direct_write.hpp"
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
@@ -176,17 +177,10 @@ class FileStore final : public ObjectStore {
       fd.reset(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     }
     if (!fd.valid()) io_failure("create a temporary file for", temp.filename().string());
-    std::size_t written = 0;
-    while (written < data.size()) {
-      const auto n = ::write(fd.get(), data.data() + written, data.size() - written);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        const int saved = errno;
-        ::unlink(temp.c_str());
-        errno = saved;
-        io_failure("write", temp.filename().string());
-      }
-      written += static_cast<std::size_t>(n);
+    if (const int error = file::write_contents(fd.get(), data); error != 0) {
+      ::unlink(temp.c_str());
+      errno = error;
+      io_failure("write", temp.filename().string());
     }
     if (sync && ::fsync(fd.get()) != 0) {
       const int saved = errno;
