@@ -116,7 +116,7 @@ void open_blob(const crypto::SecretBytes& pack_key, const PackId& pack, const Bl
 // zstd with a context reused across chunks; one per thread.
 class Compressor {
  public:
-  explicit Compressor(int level = 3);
+  Compressor();
   ~Compressor();
   Compressor(const Compressor&) = delete;
   Compressor& operator=(const Compressor&) = delete;
@@ -132,7 +132,6 @@ class Compressor {
     void operator()(ZSTD_CCtx_s* ctx) const noexcept;
   };
   std::unique_ptr<ZSTD_CCtx_s, Deleter> m_ctx;
-  int m_level;
 };
 
 class Decompressor {
