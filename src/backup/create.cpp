@@ -221,7 +221,10 @@ class Pipeline {
   Buffer chunk_buffer(ByteView bytes) {
     auto buffer = m_chunk_buffers.take();
     buffer.reserve(m_chunker.params().max_size);
-    buffer.assign(bytes.begin(), bytes.end());
+    // resize + memcpy, not assign: with UninitAllocator's construct() the vector copies byte by
+    // byte (7 % of a first backup's CPU), while resize constructs nothing and memcpy is vectorised.
+    buffer.resize(bytes.size());
+    if (!bytes.empty()) std::memcpy(buffer.data(), bytes.data(), bytes.size());
     return buffer;
   }
 
