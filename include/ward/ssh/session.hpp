@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ward/crypto/secret.hpp"
@@ -171,6 +172,9 @@ class Session {
   _LIBSSH2_SESSION* m_session = nullptr;
   HostKey m_host_key;
   bool m_rsa_key_refused = false;
+  // The methods offered to a user, kept from the first auth_methods() call: libssh2 1.10 keeps
+  // the list in the session and drops it unfreed when asked again (75 bytes per call).
+  std::optional<std::pair<std::string, std::vector<std::string>>> m_auth_methods;
   mutable bool m_broken = false;  // a transport failure: no more traffic, nothing may block
 };
 
