@@ -47,6 +47,11 @@ Usage
   (/dev/shm) test exactly what they would on a disk, without the cost of real fsync/syncfs.
   Power loss (unsynced data lost) is a different fault, which this harness does not simulate.
 
+  WARD_FAULT_QUICK=1 in the environment bounds every run to a smoke test, whatever the
+  caller asked for: at most 1 kill by time and 1 call of each syscall (the sanitizer stage of
+  CI sets it, where ward runs several times slower and the full kill campaign already runs
+  in the gcc suite).
+
   Output ends with
     fault harness: NAME: N trials (T by time, S by syscall injection), F failures
   and the exit status is 1 if any trial failed (0 otherwise, 2 on a usage or setup error).
@@ -418,6 +423,10 @@ def main() -> int:
     parser.add_argument("--keep-failed", metavar="DIR",
                         help="copy the directory of every failed trial here")
     args = parser.parse_args()
+    if os.environ.get("WARD_FAULT_QUICK") == "1":
+        args.time_points = min(args.time_points, 1)
+        if args.syscall_points != "0":
+            args.syscall_points = "1"
     if not args.check:
         die("give at least one --check")
     return Harness(args).run()
