@@ -115,10 +115,12 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
   constexpr std::size_t k_large = std::size_t{4} << 20;
   std::vector<std::uint8_t> out;
   out.reserve(size_hint);
-  std::vector<char> buffer(std::max(k_small, std::min(size_hint, k_large)));
+  // The same element type as the result, so appending is a memcpy rather than a loop.
+  std::vector<std::uint8_t> buffer(std::max(k_small, std::min(size_hint, k_large)));
   for (;;) {
     const auto rc = m_sftp->run("read " + m_path, [&] {
-      return static_cast<long>(libssh2_sftp_read(m_handle, buffer.data(), buffer.size()));
+      return static_cast<long>(
+          libssh2_sftp_read(m_handle, reinterpret_cast<char*>(buffer.data()), buffer.size()));
     });
     if (rc == 0) break;
     if (rc < 0) {
