@@ -6,12 +6,24 @@
 #
 #   scripts/sanitize.sh [--build-only|--test-only] [CTEST ARGS...]   e.g. scripts/sanitize.sh -R tamper
 #   scripts/sanitize.sh --fuzz-only       build the fuzz targets only
+#   scripts/sanitize.sh --ci [--test-only]  CI's stage: build, then the unit tests and the subset
+#                                         of integration tests below, crash tests bounded
 #
 # --build-only then, later, --test-only: build once, run the whole suite (-j2) when convenient.
+# The whole suite takes far longer than CI can spare (docs/security.md), so --ci runs every unit
+# test and the file-store integration tests in WARD_SANITIZE_CI_TESTS, with WARD_FAULT_QUICK=1
+# (one kill by time and one per syscall in each crash test: the gcc suite runs the full
+# campaign). The build directory is the one --fuzz-only fills, so the core compiles once.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${WARD_SANITIZE_BUILD:-build-sanitize}
+ci_tests=${WARD_SANITIZE_CI_TESTS:-cred_lifecycle unlock_and_keys passwd_and_output maintenance}
 
+if [[ ${1:-} == --ci ]]; then
+  shift
+  set -- "$@" -R "^(unit:.*|integration: ($(tr ' ' '|' <<<"$ci_tests")))\$"
+  export WARD_FAULT_QUICK=1
+fi
 if [[ ${1:-} == --test-only ]]; then
   shift
   [[ -f $build/CTestTestfile.cmake ]] || {
