@@ -10,6 +10,7 @@
 
 #include "ward/error.hpp"
 #include "ward/ssh/session.hpp"
+#include "ward/util/huge_pages.hpp"
 
 namespace ward::ssh {
 namespace {
@@ -115,6 +116,7 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
   constexpr std::size_t k_large = std::size_t{4} << 20;
   std::vector<std::uint8_t> out;
   out.reserve(size_hint);
+  util::advise_huge_pages(out.data(), out.capacity());
   // The same element type as the result, so appending is a memcpy rather than a loop.
   std::vector<std::uint8_t> buffer(std::max(k_small, std::min(size_hint, k_large)));
   for (;;) {
@@ -138,6 +140,7 @@ std::vector<std::uint8_t> SftpFile::read_all(std::size_t size_hint) {
             "look up " + m_path, [&] { return long{libssh2_sftp_fstat_ex(m_handle, &raw, 0)}; });
         if (stat_rc == 0 && (raw.flags & LIBSSH2_SFTP_ATTR_SIZE) != 0) {
           out.reserve(static_cast<std::size_t>(raw.filesize));
+          util::advise_huge_pages(out.data(), out.capacity());
         }
       }
     }

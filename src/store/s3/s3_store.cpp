@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <map>
@@ -26,6 +27,7 @@
 #include "ward/store/s3_xml.hpp"
 #include "ward/store/sigv4.hpp"
 #include "ward/store/suffix_put_store.hpp"
+#include "ward/util/huge_pages.hpp"
 #include "ward/util/xml.hpp"
 
 namespace ward::store {
@@ -181,14 +183,16 @@ struct Call {
 
 std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
   auto* call = static_cast<Call*>(user);
-  call->response.insert(call->response.end(), data, data + size * count);
+  // Appended as bytes, not converted one char at a time (a quarter of a large get's CPU).
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
+  call->response.insert(call->response.end(), bytes, bytes + size * count);
   return size * count;
 }
 
 std::size_t on_read(char* buffer, std::size_t size, std::size_t count, void* user) {
   auto* call = static_cast<Call*>(user);
   const auto n = std::min(size * count, call->body.size() - call->sent);
-  std::copy_n(call->body.data() + call->sent, n, buffer);
+  if (n > 0) std::memcpy(buffer, call->body.data() + call->sent, n);
   call->sent += n;
   return n;
 }
@@ -218,7 +222,10 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     auto name = lowercase(std::string(line.substr(0, colon)));
     if (name == "content-length") {
       const auto length = std::strtoull(std::string(value).c_str(), nullptr, 10);
-      if (length > 0 && length < (1ULL << 34)) call->response.reserve(length);
+      if (length > 0 && length < (1ULL << 34)) {
+        call->response.reserve(length);
+        util::advise_huge_pages(call->response.data(), call->response.capacity());
+      }
     }
     call->response_headers[std::move(name)] = std::string(value);
   }
