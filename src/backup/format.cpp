@@ -1,7 +1,6 @@
 #include "ward/backup/format.hpp"
 
 #include <openssl/evp.h>
-#include <sys/mman.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include "ward/crypto/hash.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/error.hpp"
+#include "ward/util/huge_pages.hpp"
 #include "ward/util/json_integer.hpp"
 
 namespace ward::backup {
@@ -126,8 +126,7 @@ void* allocate_buffer(std::size_t bytes) {
   const std::size_t rounded = (bytes + k_huge_page - 1) / k_huge_page * k_huge_page;
   void* p = std::aligned_alloc(k_huge_page, rounded);
   if (p == nullptr) throw std::bad_alloc();
-  // Best effort: where the kernel has no transparent huge pages this changes nothing.
-  (void)::madvise(p, rounded, MADV_HUGEPAGE);
+  util::advise_huge_pages(p, rounded);
   return p;
 }
 
