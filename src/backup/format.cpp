@@ -17,6 +17,7 @@
 #include "ward/error.hpp"
 #include "ward/util/huge_pages.hpp"
 #include "ward/util/json_integer.hpp"
+#include "ward/util/json_string.hpp"
 
 namespace ward::backup {
 namespace {
@@ -496,7 +497,7 @@ Bytes encode_snapshot(const Snapshot& s) {
 Snapshot decode_snapshot(ByteView plaintext) {
   const auto doc = nlohmann::json::parse(plaintext.begin(), plaintext.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object() ||
-      doc.value("schema", "") != "ward.backup.snapshot/v1") {
+      util::json_string_or(doc, "schema") != "ward.backup.snapshot/v1") {
     malformed("not a snapshot");
   }
   Snapshot s;
@@ -504,8 +505,8 @@ Snapshot decode_snapshot(ByteView plaintext) {
     s.id = doc.at("id").get<std::string>();
     s.time = util::parse_time(doc.at("time").get<std::string>());
     s.source = doc.at("source").get<std::string>();
-    s.hostname = doc.value("hostname", "");
-    s.username = doc.value("username", "");
+    s.hostname = util::json_string_or(doc, "hostname");
+    s.username = util::json_string_or(doc, "username");
     s.paths = doc.at("paths").get<std::vector<std::string>>();
     s.tags = doc.at("tags").get<std::vector<std::string>>();
     for (const auto& hex : doc.at("tree")) {

@@ -13,6 +13,7 @@
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
 #include "ward/util/json_integer.hpp"
+#include "ward/util/json_string.hpp"
 
 namespace ward::backup {
 namespace {
@@ -344,7 +345,7 @@ RepositoryLock::RepositoryLock(Repository& repository, Kind kind)
         stale.push_back(name);
         continue;
       }
-      const bool other_exclusive = lock.value("kind", "") == "exclusive";
+      const bool other_exclusive = util::json_string_or(lock, "kind") == "exclusive";
       if (kind == Kind::exclusive || other_exclusive) {
         fail(ErrorCode::conflict,
              std::string(other_exclusive ? "a prune" : "a backup") +

@@ -12,6 +12,7 @@
 #include "ward/error.hpp"
 #include "ward/keyring/generations.hpp"
 #include "ward/util/json_integer.hpp"
+#include "ward/util/json_string.hpp"
 
 namespace ward::keyring {
 namespace {
@@ -320,7 +321,7 @@ StoreConfig Keyring::read_config(store::ObjectStore& store) {
          "create one with `ward init`, or point --store / WARD_STORE at an existing store");
   }
   const auto document = parse_json_object(*bytes);
-  if (!document || document->value("schema", "") != "ward.config/v1") {
+  if (!document || util::json_string_or(*document, "schema") != "ward.config/v1") {
     fail(ErrorCode::auth, "the config object of store " + store.url() + " is malformed");
   }
   StoreConfig config;
@@ -493,7 +494,7 @@ Namespace& Keyring::ns(std::string_view name) {
   }
   auto bundle =
       KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, meta->second), 3);
-  if (bundle.metadata.value("name", "") != name) {
+  if (util::json_string_or(bundle.metadata, "name") != name) {
     fail(ErrorCode::auth,
          "namespace object " + logical + " does not belong to '" + std::string(name) + "'");
   }
@@ -557,7 +558,7 @@ std::vector<std::string> Keyring::namespace_names(std::vector<std::string>* unre
     try {
       const auto bundle = KeyBundle::unpack(
           open_master_object(ObjectType::namespace_meta, logical, generations), 3);
-      names.push_back(bundle.metadata.value("name", ""));
+      names.push_back(util::json_string_or(bundle.metadata, "name"));
     } catch (const Error& e) {
       if (e.code() != ErrorCode::auth || unreadable == nullptr) throw;
       unreadable->push_back(logical);
@@ -613,7 +614,7 @@ std::string Keyring::destroying_namespace_name(const std::string& id,
   const auto logical = ns_logical_tombstone(id);
   const auto bundle =
       KeyBundle::unpack(open_master_object(ObjectType::namespace_meta, logical, generations), 0);
-  const auto name = bundle.metadata.value("name", "");
+  const auto name = util::json_string_or(bundle.metadata, "name");
   if (name.empty() || namespace_id(name) != id) {
     fail(ErrorCode::auth, "namespace object " + logical + " names another namespace");
   }

@@ -297,6 +297,15 @@ TEST_CASE("snapshots round trip") {
   const std::string junk = "{\"schema\":\"ward.backup.snapshot/v1\"}";
   CHECK(error_code_of([&] { (void)backup::decode_snapshot(ward::crypto::as_bytes(junk)); }) ==
         ErrorCode::auth);
+  // Fields of the wrong JSON type are malformed snapshots too, not an escaping json exception.
+  for (const std::string wrong_type :
+       {"{\"schema\":0,\"id\":\"a\"}", "[1]",
+        "{\"schema\":\"ward.backup.snapshot/v1\",\"hostname\":7}"}) {
+    CAPTURE(wrong_type);
+    CHECK(error_code_of([&] {
+            (void)backup::decode_snapshot(ward::crypto::as_bytes(wrong_type));
+          }) == ErrorCode::auth);
+  }
 }
 
 TEST_CASE("7 daily and 4 weekly keep exactly the newest of each day and ISO week") {

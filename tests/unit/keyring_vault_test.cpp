@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "test_support.hpp"
+#include "ward/crypto/aead.hpp"
 #include "ward/crypto/random.hpp"
 #include "ward/keyring/keyring.hpp"
 #include "ward/store/file_store.hpp"
@@ -54,6 +55,17 @@ TEST_CASE("a store opens with its key and refuses any other") {
   passphrase.kind = wk::UnlockMaterial::Kind::passphrase;
   passphrase.secret = ward::crypto::SecretBytes::from("not the key");
   REQUIRE(error_code_of([&] { (void)wk::Keyring::open(*f.store, passphrase); }) == ErrorCode::auth);
+}
+
+TEST_CASE("a config object of the wrong shape is refused as malformed, never an internal error") {
+  Fixture f;
+  for (const std::string config :
+       {"{\"schema\":0}", "[\"ward.config/v1\"]", "{\"schema\":{\"a\":1}}", "not json"}) {
+    CAPTURE(config);
+    f.store->remove("config");
+    REQUIRE(f.store->put_if_absent("config", ward::crypto::as_bytes(config)));
+    CHECK(error_code_of([&] { (void)wk::Keyring::read_config(*f.store); }) == ErrorCode::auth);
+  }
 }
 
 TEST_CASE("credentials: versions, rotation, revocation") {
