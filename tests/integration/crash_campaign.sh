@@ -83,7 +83,7 @@ crash() {
     --check '"$WARD" store verify'
     --check '"$WARD" audit verify'
     --check "bash '$FAULT_CHECKS' listed '$SECRETS' ${SKIP:+--skip $SKIP}"
-    --check "bash '$FAULT_CHECKS' secrets '$SECRETS' --sample 4 ${SKIP:+--skip $SKIP}"
+    --check "bash '$FAULT_CHECKS' secrets '$SECRETS' --sample 2 ${SKIP:+--skip $SKIP}"
     --check "bash '$FAULT_CHECKS' audit-kept '$audit'"
   )
   for c in "$@"; do checks+=(--check "$c"); done

@@ -46,11 +46,11 @@ run_harness --name "key rewrap ($CREDS credentials)" --store-template "$TPL" \
   --victim "$(json_argv "$WARD" key rewrap)" \
   --check '"$WARD" store verify' \
   --check "bash '$FAULT_CHECKS' listed '$SECRETS'" \
-  --check "bash '$FAULT_CHECKS' secrets '$SECRETS' --sample 20" \
+  --check "bash '$FAULT_CHECKS' secrets '$SECRETS' --sample 2" \
   --check '"$WARD" audit verify' \
   --check "bash '$FAULT_CHECKS' keys-rewrapped" \
   --check '"$WARD" key retire 1' \
   --check '"$WARD" store verify' \
-  --check "bash '$FAULT_CHECKS' secrets '$SECRETS' --sample 5" \
+  --check "bash '$FAULT_CHECKS' secrets '$SECRETS' --sample 2" \
   --time-points "$TIME_POINTS" --syscall-points auto --max-syscall-trials "$SYSCALL_TRIALS"
 fault_finish
