@@ -11,19 +11,28 @@ cmake --build build
 
 # Hardening (docs/security.md), before the suite so ctest's summary stays the last line. Each
 # stage runs even when one before it failed, and any failure fails CI at the end.
+# A failed stage's last lines are printed again at the very end, because a CI log is often
+# read from its tail.
+stage_logs=$(mktemp -d "${TMPDIR:-/tmp}/ward-stages.XXXXXX")
+log=$(mktemp "${TMPDIR:-/tmp}/ward-ctest.XXXXXX")
+trap 'rm -rf "$log" "$stage_logs"' EXIT
 stage() {
   local name=$1 t0=$SECONDS rc=0
   shift
   echo "test.sh: stage $name: $*" >&2
-  "$@" || rc=$?
+  set +e
+  "$@" 2>&1 | tee "$stage_logs/$name.log"
+  rc=${PIPESTATUS[0]}
+  set -e
   echo "test.sh: stage $name: exit $rc in $((SECONDS - t0)) s" >&2
   ((rc == 0)) || failed_stages+=("$name")
 }
 failed_stages=()
 # The libFuzzer targets, built with ASan + UBSan in build-sanitize/, each run over its seed
-# corpus and then for 10 s on new inputs. A crash, leak, hang or sanitizer report fails.
+# corpus and then for 10 s on new inputs, two at a time. A crash, leak, hang or sanitizer
+# report fails.
 stage fuzz-build scripts/sanitize.sh --fuzz-only
-stage fuzz tests/fuzz/run.sh --build-dir build-sanitize --time "${WARD_FUZZ_SECONDS:-10}"
+stage fuzz tests/fuzz/run.sh --build-dir build-sanitize --time "${WARD_FUZZ_SECONDS:-10}" --jobs 2
 # The rest of the sanitizer build in the same build-sanitize/ (the core is already compiled),
 # then the unit tests and a subset of the integration tests under ASan + UBSan + LSan.
 stage sanitizers scripts/sanitize.sh --ci
@@ -34,9 +43,6 @@ stage valgrind scripts/valgrind.sh "${WARD_CI_VALGRIND_TESTS:-maintenance}"
 # checks only the translation units changed since the commit its baseline records (or that
 # include a changed file, by build/'s dependency records); cppcheck checks everything.
 stage lint scripts/lint.sh --changed
-
-log=$(mktemp "${TMPDIR:-/tmp}/ward-ctest.XXXXXX")
-trap 'rm -f "$log"' EXIT
 
 rc=0
 ctest --test-dir build --output-on-failure -j2 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
@@ -50,6 +56,10 @@ if ! grep -q "tests passed" "$log"; then
   ((rc != 0)) || rc=1
 fi
 if ((${#failed_stages[@]} != 0)); then
+  for name in "${failed_stages[@]}"; do
+    echo "test.sh: the last lines of failed stage $name:" >&2
+    tail -n 150 "$stage_logs/$name.log" | sed 's/^/  | /' >&2
+  done
   echo "test.sh: error: hardening stages failed (see above): ${failed_stages[*]}" >&2
   ((rc != 0)) || rc=1
 fi

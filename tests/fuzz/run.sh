@@ -76,8 +76,17 @@ run_one() {
     cp "$log" "$kept/log"
     printf '%-16s %12s %8s %8s %8s  FAILED (exit %d): %s\n' "$t" "${execs:-?}" "${cov:-?}" \
       "${ft:-?}" "$corpus_size" "$rc" "$kept" > "$work/$t.result"
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -5 | sed 's/^/    /' \
-      >> "$work/$t.result" || true
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|.*(Timeout|out-of-memory|malloc))' "$log" \
+      | head -5 | sed 's/^/    /' >> "$work/$t.result" || true
+    # A CI machine is gone once the run ends: the input itself goes into the log, so the
+    # finding can be reproduced from the log alone (base64 -d > FILE; fuzz_$t FILE).
+    local input
+    for input in "$work/artifacts-$t"/*; do
+      [[ -f $input ]] || continue
+      printf '    input %s (%d bytes), base64:\n' "$(basename "$input")" "$(stat -c %s "$input")" \
+        >> "$work/$t.result"
+      head -c 8192 "$input" | base64 -w 96 | sed 's/^/      /' >> "$work/$t.result"
+    done
   else
     printf '%-16s %12s %8s %8s %8s  ok\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
       "$corpus_size" > "$work/$t.result"
