@@ -33,7 +33,7 @@ if [[ ${1:-} == --test-only ]]; then
 else
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DWARD_SANITIZE=ON -DWARD_FUZZ=ON
+    -DWARD_SANITIZE=ON -DWARD_FUZZ=ON -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=4
   if [[ ${1:-} == --fuzz-only ]]; then
     cmake --build "$build" --target fuzz
     exit 0
