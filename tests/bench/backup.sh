@@ -84,6 +84,9 @@ results="$work/results.tsv"
 measure() {
   local tool=$1 step=$2 log="$work/time.$1.$2"
   shift 2
+  # Every step starts with nothing dirty in the page cache: otherwise the first step pays for
+  # writing back the freshly generated data (about 1 GiB) or the previous tool's repository.
+  sync
   /usr/bin/time -v -o "$log" "$@" >"$work/out.$tool.$step" 2>&1 || {
     echo "$tool $step failed:" >&2
     tail -20 "$work/out.$tool.$step" >&2
