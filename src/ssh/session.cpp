@@ -261,15 +261,20 @@ Session::Session(Endpoint endpoint, SessionOptions options)
 
 Session::~Session() {
   if (m_session != nullptr) {
-    if (m_broken) {
-      // The transport is gone: nothing left to say to the server, and nothing may block.
-      libssh2_session_set_blocking(m_session, 0);
-    } else {
-      libssh2_session_disconnect(m_session, "ward: done");
-    }
+    // In non-blocking mode (a Forwarder leaves the session so) both calls may return EAGAIN
+    // before they are done, and libssh2_session_free then frees nothing: the whole session
+    // leaked. Blocking, they finish; the session's timeout bounds the goodbye.
+    if (m_broken) abandon();  // nothing left to say: every read and write must fail at once
+    libssh2_session_set_blocking(m_session, 1);
+    if (!m_broken) libssh2_session_disconnect(m_session, "ward: done");
     libssh2_session_free(m_session);
   }
   if (m_socket >= 0) ::close(m_socket);
+}
+
+void Session::abandon() noexcept {
+  if (m_socket >= 0) ::shutdown(m_socket, SHUT_RDWR);
+  if (m_session != nullptr) libssh2_session_set_blocking(m_session, 1);
 }
 
 std::unique_ptr<Session> Session::connect(const Endpoint& endpoint, const SessionOptions& options) {

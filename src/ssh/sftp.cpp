@@ -76,7 +76,13 @@ SftpFile& SftpFile::operator=(SftpFile&& other) noexcept {
 }
 
 SftpFile::~SftpFile() {
-  if (m_handle == nullptr || m_sftp->session().broken()) return;
+  if (m_handle == nullptr) return;
+  if (m_sftp->session().broken()) {
+    // The close cannot reach the server; the call still frees the handle.
+    m_sftp->session().abandon();
+    libssh2_sftp_close_handle(m_handle);
+    return;
+  }
   try {
     m_sftp->run("close " + m_path, [&] { return long{libssh2_sftp_close_handle(m_handle)}; });
   } catch (const Error&) {
@@ -172,7 +178,13 @@ void SftpFile::close() {
 Sftp::Sftp(Session& session, LIBSSH2_SFTP* sftp) : m_session(&session), m_sftp(sftp) {}
 
 Sftp::~Sftp() {
-  if (m_sftp == nullptr || m_session->broken()) return;
+  if (m_sftp == nullptr) return;
+  if (m_session->broken()) {
+    // Frees the SFTP session's memory; its channel's close fails at once on the cut socket.
+    m_session->abandon();
+    libssh2_sftp_shutdown(m_sftp);
+    return;
+  }
   try {
     run("end the SFTP session", [&] { return long{libssh2_sftp_shutdown(m_sftp)}; });
   } catch (const Error&) {

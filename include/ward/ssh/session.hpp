@@ -152,6 +152,10 @@ class Session {
   [[nodiscard]] std::chrono::milliseconds timeout() const { return m_options.timeout; }
   // Whether the connection failed (timeout, disconnect): the session is unusable.
   [[nodiscard]] bool broken() const { return m_broken; }
+  // For the destructors of a broken session and what hangs off it: shuts the socket down and
+  // puts libssh2 in blocking mode, so the libssh2 calls that free a channel, an SFTP session or
+  // a handle fail their goodbye at once and free, rather than return EAGAIN and free nothing.
+  void abandon() noexcept;
 
   // Throws the ward::Error for libssh2 error `rc` during `what` (unreachable or auth).
   [[noreturn]] void fail_with(int rc, const std::string& what) const;
