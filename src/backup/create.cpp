@@ -175,6 +175,11 @@ class Pipeline {
     stats.dedup_bytes += bytes;
   }
 
+  // Where the workers write the ids of the chunks `feed` submits. The pipeline owns it, so it
+  // outlives the workers on every way out: a caller's container would be freed while a worker
+  // still writes into it when an error unwinds the caller first.
+  std::deque<ChunkId>& chunk_ids() { return m_ids; }
+
   // Waits until every chunk submitted so far has its id (the tree needs them all).
   void drain() {
     std::unique_lock lock(m_mutex);
@@ -184,7 +189,8 @@ class Pipeline {
 
   // Stores a tree's bytes as chunks of kind `tree`; returns their ids.
   std::vector<ChunkId> store_tree(const Bytes& tree) {
-    std::deque<ChunkId> ids;
+    auto& ids = m_tree_ids;
+    ids.clear();
     std::size_t start = 0;
     while (start < tree.size()) {
       const auto cut = m_chunker.next_cut({tree.data() + start, tree.size() - start});
@@ -317,6 +323,8 @@ class Pipeline {
   std::exception_ptr m_error;
   std::condition_variable m_drained;
   std::size_t m_pending = 0;
+  std::deque<ChunkId> m_ids;
+  std::deque<ChunkId> m_tree_ids;
   Buffer m_buffer;
   bool m_finished = false;
 };
@@ -369,7 +377,7 @@ std::string relative_of(const std::string& absolute) {
 class Walker {
  public:
   Walker(Pipeline& pipeline, const CreateOptions& options, CreateResult& result)
-      : m_pipeline(pipeline), m_options(options), m_result(result) {}
+      : m_pipeline(pipeline), m_options(options), m_result(result), m_ids(pipeline.chunk_ids()) {}
 
   // Files of the previous snapshot of the same source, for change detection.
   void set_parent(std::vector<TreeEntry> parent) {
@@ -547,7 +555,7 @@ class Walker {
   Pipeline& m_pipeline;
   const CreateOptions& m_options;
   CreateResult& m_result;
-  std::deque<ChunkId> m_ids;
+  std::deque<ChunkId>& m_ids;  // the pipeline's
   std::vector<PendingEntry> m_entries;
   std::set<std::string> m_emitted;
   std::unordered_map<std::string, TreeEntry> m_parent;
