@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 build=${WARD_SANITIZE_BUILD:-build-sanitize}
-ci_tests=${WARD_SANITIZE_CI_TESTS:-cred_lifecycle unlock_and_keys passwd_and_output maintenance}
+ci_tests=${WARD_SANITIZE_CI_TESTS:-cred_lifecycle unlock_and_keys passwd_and_output maintenance backup check_source check_ssh rotate_postgres store_sftp_cli}
 
 if [[ ${1:-} == --ci ]]; then
   shift
