@@ -134,11 +134,16 @@ std::vector<std::string> Repository::index_object_names(const std::string& logic
   return names;
 }
 
+crypto::Bytes Repository::seal_index(const std::string& logical, ByteView plaintext) {
+  const std::lock_guard lock(m_ns_mutex);
+  return m_ns.seal(ObjectType::backup_index, logical, plaintext);
+}
+
 void Repository::commit_pack(PackIndex index, ByteView data) {
   const PackIndex* list[] = {&index};
   const auto logical = index_prefix() + random_hex(16);
   const auto plaintext = encode_index(list);
-  const auto sealed = m_ns.seal(ObjectType::backup_index, logical, plaintext.bytes());
+  const auto sealed = seal_index(logical, plaintext.bytes());
   // Store calls from several threads at once: every backend takes them (the SFTP store
   // serialises them on its one session itself).
   if (!store().put_if_absent(pack_name(index.id), data)) {
@@ -168,7 +173,7 @@ void Repository::commit_packs(std::vector<std::pair<PackIndex, Buffer>> packs) {
   }
   const auto logical = index_prefix() + random_hex(16);
   const auto plaintext = encode_index(list);
-  const auto sealed = m_ns.seal(ObjectType::backup_index, logical, plaintext.bytes());
+  const auto sealed = seal_index(logical, plaintext.bytes());
   if (!store().put_if_absent(keyring::generation_name(logical, 1), sealed)) {
     fail(ErrorCode::conflict, "index object " + logical + " already exists");
   }

@@ -98,11 +98,16 @@ class Repository {
   std::vector<TreeEntry> load_tree(const Snapshot& snapshot);
 
  private:
+  // Seals an index object; safe from several threads (the uploaders commit packs at once).
+  crypto::Bytes seal_index(const std::string& logical, ByteView plaintext);
   keyring::Namespace& m_ns;
   std::string m_prefix;
   crypto::SecretBytes m_chunk_key;
   crypto::SecretBytes m_chunker_seed;
   std::mutex m_mutex;
+  // Namespace caches keys as it first uses them and is not safe to call from several threads;
+  // the uploaders of a create seal their index objects at once.
+  std::mutex m_ns_mutex;
   std::vector<LoadedPack> m_packs;
   std::unordered_map<ChunkId, Location, ChunkIdHash> m_where;
   std::optional<std::pair<PackId, Bytes>> m_cached_pack;
