@@ -8,7 +8,7 @@
 # and a tmpfs tests the same thing as a disk, many times faster), else under $T. Removed on exit.
 # Sets FAULT_LONG=1 when WARD_FAULT_LONG=1 asks for the long run (many more kill points).
 # WARD_FAULT_QUICK=1 goes the other way: the harness itself caps every run at one kill by time
-# and one per syscall (the sanitizer stage of CI, scripts/sanitize.sh --ci).
+# and one per syscall (the sanitizer stage of CI, scripts/sanitize.sh --ci, which runs every test).
 # shellcheck shell=bash
 
 require_cmd python3 strace shuf
