@@ -34,7 +34,7 @@ failed_stages=()
 stage fuzz-build scripts/sanitize.sh --fuzz-only
 stage fuzz tests/fuzz/run.sh --build-dir build-sanitize --time "${WARD_FUZZ_SECONDS:-10}" --jobs 2
 # The rest of the sanitizer build in the same build-sanitize/ (the core is already compiled),
-# then the unit tests and a subset of the integration tests under ASan + UBSan + LSan.
+# then every test but "fuzz: short" under ASan + UBSan + LSan, race and crash tests bounded.
 stage sanitizers scripts/sanitize.sh --ci
 # ward under valgrind memcheck in one CLI integration test (about 30x ward's run time: the
 # default four-test subset of scripts/valgrind.sh takes longer than a CI run can spare).
