@@ -120,5 +120,6 @@ expect_exit 0 "$WARD" cred get canary-name-sftp
 [[ $OUT != "$canary" ]] || fail "rotate after the faults did not store a new secret"
 [[ -n $(find "$STORE_DIR/.tmp" -type f) ]] || fail "expected the killed writes to leave temporary files"
 expect_exit 0 "$WARD" maintenance --temp-age 0s
-[[ -z $(find "$STORE_DIR/.tmp" -type f) ]] || fail "maintenance left stale temporary files"
+left=$(find "$STORE_DIR/.tmp" -type f -printf '%f %TT %s\n')
+[[ -z $left ]] || fail "maintenance left stale temporary files (now $(date +%T.%N)): $left"
 expect_exit 0 "$WARD" audit verify

@@ -3,6 +3,9 @@
 // The behaviour every ObjectStore backend must show. A backend's test opens a fresh, empty
 // store and calls check_object_store_conformance on it.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "test_support.hpp"
@@ -61,6 +64,32 @@ inline void check_object_store_conformance(store::ObjectStore& store) {
     REQUIRE(error_code_of([&] { (void)store.put_if_absent(bad, bytes_of("x")); }) ==
             ErrorCode::internal);
   }
+}
+
+// For a backend whose temporary files this process can reach as `temp_dir` (the file store,
+// and the SFTP store on the loopback sshd): a killed writer's leftovers go once they are at
+// least the given age, a fresh one stays under any positive age, 0 s clears even a file of
+// this very second (file times may be whole seconds), and other names are never touched.
+inline void check_stale_temporaries_removed(store::ObjectStore& store,
+                                            const std::filesystem::path& temp_dir) {
+  namespace fs = std::filesystem;
+  fs::create_directories(temp_dir);
+  const auto plant = [&](const std::string& leaf) {
+    std::ofstream(temp_dir / leaf) << "left by a killed writer";
+    return temp_dir / leaf;
+  };
+  const auto old = plant("0123456789abcdef01234567.tmp");
+  fs::last_write_time(old, fs::last_write_time(old) - std::chrono::hours(2));
+  const auto fresh = plant("89abcdef0123456789abcdef.tmp");
+  const auto other = plant("not-a-temporary");
+
+  REQUIRE(store.remove_stale_temporaries(std::chrono::hours(1)) == 1);
+  REQUIRE_FALSE(fs::exists(old));
+  REQUIRE(fs::exists(fresh));
+  REQUIRE(store.remove_stale_temporaries(std::chrono::seconds(0)) == 1);
+  REQUIRE_FALSE(fs::exists(fresh));
+  REQUIRE(fs::exists(other));
+  fs::remove(other);
 }
 
 }  // namespace ward::testing

@@ -30,6 +30,13 @@ TEST_CASE("file store leaves no temporary files and keeps its root private") {
   REQUIRE((st.st_mode & 0777) == 0700);
 }
 
+TEST_CASE("file store removes temporary files once they are old enough") {
+  TempDir dir;
+  auto store = ward::store::make_file_store(dir.path() / "store");
+  store->create();
+  ward::testing::check_stale_temporaries_removed(*store, dir.path() / "store" / ".tmp");
+}
+
 TEST_CASE("store URLs open the file backend or fail with a usage error") {
   TempDir dir;
   const auto url = "file://" + (dir.path() / "s").string();

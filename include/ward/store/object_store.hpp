@@ -87,7 +87,7 @@ class ObjectStore {
   // Removes many objects with one durability barrier.
   virtual void remove_batch(const std::vector<std::string>& names);
 
-  // Removes temporary files a killed writer left behind that are older than `older_than`;
+  // Removes temporary files a killed writer left behind that are at least `older_than` old;
   // returns how many. Backends without temporary files have nothing to do.
   virtual std::size_t remove_stale_temporaries(std::chrono::seconds /*older_than*/) { return 0; }
 

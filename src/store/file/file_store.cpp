@@ -146,7 +146,8 @@ class FileStore final : public ObjectStore {
       if (!leaf.ends_with(".tmp")) continue;
       struct stat st {};
       if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      if (S_ISREG(st.st_mode) && st.st_mtime < cutoff &&
+      // At least this old, as on SFTP, so an age of 0 s clears everything.
+      if (S_ISREG(st.st_mode) && st.st_mtime <= cutoff &&
           ::unlinkat(::dirfd(dir), entry->d_name, 0) == 0) {
         ++removed;
       }

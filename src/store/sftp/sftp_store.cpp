@@ -161,13 +161,15 @@ class SftpStore final : public ObjectStore {
       const auto entries = sftp.list_directory(directory);
       if (!entries) return std::size_t{0};
       // mtime is the server's clock: the age margin (an hour for every command) must exceed
-      // the skew between it and ours, or a live writer's file could look stale.
+      // the skew between it and ours, or a live writer's file could look stale. SFTP times
+      // are whole seconds, so "at least this old" (not "older than") lets an age of 0 s
+      // clear a file written earlier in the current second.
       const auto now = static_cast<std::uint64_t>(::time(nullptr));
       const auto cutoff = now - std::min<std::uint64_t>(now, older_than.count());
       std::size_t removed = 0;
       for (const auto& entry : *entries) {
         if (!entry.name.ends_with(".tmp") || !entry.attributes.is_regular()) continue;
-        if (entry.attributes.mtime >= cutoff) continue;
+        if (entry.attributes.mtime > cutoff) continue;
         if (sftp.unlink(directory + "/" + entry.name) == ssh::SftpStatus::ok) ++removed;
       }
       return removed;
