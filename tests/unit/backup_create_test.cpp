@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "keyring_fixture.hpp"
 #include "test_support.hpp"
 #include "ward/backup/create.hpp"
 #include "ward/backup/repository.hpp"
@@ -58,11 +59,7 @@ TEST_CASE("a failed pack upload ends create with the error, while workers are st
   TempDir dir;
   auto disk = ward::store::make_file_store(dir.path() / "store");
   PackPutsFailStore store(*disk);
-  wk::UnlockMaterial unlock;
-  unlock.kind = wk::UnlockMaterial::Kind::key_file;
-  unlock.secret = ward::crypto::random_secret(32);
-  unlock.source = "test key";
-  auto keyring = wk::Keyring::initialize(store, unlock, {});
+  auto keyring = wk::Keyring::initialize(store, ward::testing::random_key_file_unlock(), {});
   wb::Repository repository(keyring->ns("default"));
 
   // 64 MiB of random bytes in a file: incompressible and never deduplicated, so the first
@@ -96,14 +93,8 @@ TEST_CASE("a failed pack upload ends create with the error, while workers are st
 // this is the regression test for the ids' storage: it used to be freed before the workers
 // stopped (heap-use-after-free). One worker and compressible text keep the queue full.
 TEST_CASE("a --from-command that fails mid-stream ends create while workers are still busy") {
-  TempDir dir;
-  auto store = ward::store::make_file_store(dir.path() / "store");
-  wk::UnlockMaterial unlock;
-  unlock.kind = wk::UnlockMaterial::Kind::key_file;
-  unlock.secret = ward::crypto::random_secret(32);
-  unlock.source = "test key";
-  auto keyring = wk::Keyring::initialize(*store, unlock, {});
-  wb::Repository repository(keyring->ns("default"));
+  ward::testing::KeyringFixture fixture;
+  wb::Repository repository(fixture.keyring->ns("default"));
 
   for (int trial = 0; trial < 8; ++trial) {
     wb::CreateOptions options;
@@ -130,15 +121,9 @@ TEST_CASE("a --from-command that fails mid-stream ends create while workers are 
 // Eight threads released together per trial, each trial on a new keyring.
 TEST_CASE("packs committed from many threads at once on a fresh keyring all land") {
   constexpr int k_threads = 8;
-  TempDir dir;
   for (int trial = 0; trial < 30; ++trial) {
-    auto store = ward::store::make_file_store(dir.path() / ("store" + std::to_string(trial)));
-    wk::UnlockMaterial unlock;
-    unlock.kind = wk::UnlockMaterial::Kind::key_file;
-    unlock.secret = ward::crypto::random_secret(32);
-    unlock.source = "test key";
-    auto keyring = wk::Keyring::initialize(*store, unlock, {});
-    wb::Repository repository(keyring->ns("default"));
+    ward::testing::KeyringFixture fixture;
+    wb::Repository repository(fixture.keyring->ns("default"));
     std::vector<std::pair<wb::PackIndex, wb::Buffer>> packs;
     for (int t = 0; t < k_threads; ++t) {
       wb::PackBuilder builder;
@@ -164,7 +149,7 @@ TEST_CASE("packs committed from many threads at once on a fresh keyring all land
     }
     REQUIRE(failures == 0);
     REQUIRE(repository.packs().size() == k_threads);
-    wb::Repository reread(keyring->ns("default"));
+    wb::Repository reread(fixture.keyring->ns("default"));
     reread.load_index();
     REQUIRE(reread.packs().size() == k_threads);
   }
