@@ -613,7 +613,14 @@ CreateResult create_snapshot(Repository& repository, const CreateOptions& option
   CreateResult result;
   auto& snapshot = result.snapshot;
   snapshot.id = crypto::hex_encode(crypto::random_bytes(16));
-  snapshot.time = options.time ? *options.time : util::now();
+  if (options.time) {
+    snapshot.time = *options.time;
+  } else {
+    const auto moment = util::Clock::now();
+    snapshot.time = std::chrono::floor<std::chrono::seconds>(moment);
+    snapshot.time_nanos = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(moment - snapshot.time).count());
+  }
   snapshot.hostname = hostname();
   snapshot.username = username();
   snapshot.tags = options.tags;

@@ -470,6 +470,7 @@ Bytes encode_snapshot(const Snapshot& s) {
   const nlohmann::json doc{{"schema", "ward.backup.snapshot/v1"},
                            {"id", s.id},
                            {"time", util::format_time(s.time)},
+                           {"time_nanos", s.time_nanos},
                            {"source", s.source},
                            {"hostname", s.hostname},
                            {"username", s.username},
@@ -504,6 +505,10 @@ Snapshot decode_snapshot(ByteView plaintext) {
   try {
     s.id = doc.at("id").get<std::string>();
     s.time = util::parse_time(doc.at("time").get<std::string>());
+    // Absent in snapshots written before it was recorded.
+    s.time_nanos =
+        doc.contains("time_nanos") ? util::json_integer<std::uint32_t>(doc.at("time_nanos")) : 0;
+    if (s.time_nanos > 999'999'999) malformed("bad time_nanos");
     s.source = doc.at("source").get<std::string>();
     s.hostname = util::json_string_or(doc, "hostname");
     s.username = util::json_string_or(doc, "username");

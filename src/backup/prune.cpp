@@ -45,7 +45,7 @@ std::vector<SnapshotDecision> apply_policy(const std::vector<Snapshot>& snapshot
     groups[decisions[i].snapshot.source].push_back(i);
   for (auto& [source, members] : groups) {
     std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
-      return decisions[a].snapshot.time > decisions[b].snapshot.time;
+      return taken_before(decisions[b].snapshot, decisions[a].snapshot);
     });
     std::vector<Rule> rules = {
         {"last",

@@ -243,8 +243,7 @@ std::vector<Snapshot> Repository::snapshots(std::vector<std::string>* problems) 
       problems->push_back(logical + ": " + e.what());
     }
   }
-  std::stable_sort(all.begin(), all.end(),
-                   [](const Snapshot& a, const Snapshot& b) { return a.time < b.time; });
+  std::stable_sort(all.begin(), all.end(), taken_before);
   return all;
 }
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -277,6 +278,7 @@ TEST_CASE("snapshots round trip") {
   backup::Snapshot s;
   s.id = "00112233445566778899aabbccddeeff";
   s.time = ward::util::parse_time("2026-11-01T02:00:00Z");
+  s.time_nanos = 123'456'789;
   s.source = "host:/data";
   s.paths = {"/data"};
   s.tags = {"daily"};
@@ -288,19 +290,31 @@ TEST_CASE("snapshots round trip") {
   const auto decoded = backup::decode_snapshot(backup::encode_snapshot(s));
   CHECK(decoded.id == s.id);
   CHECK(decoded.time == s.time);
+  CHECK(decoded.time_nanos == 123'456'789);
   CHECK(decoded.source == s.source);
   CHECK(decoded.tags == s.tags);
   CHECK(decoded.tree == s.tree);
   CHECK(decoded.tree_size == 77);
   CHECK(decoded.stats.files == 3);
   CHECK(decoded.stats.new_bytes == 99);
+  // A snapshot written before the sub-second part was recorded reads as 0; one out of range
+  // is malformed.
+  auto doc = nlohmann::json::parse(backup::encode_snapshot(s));
+  doc.erase("time_nanos");
+  CHECK(backup::decode_snapshot(ward::crypto::as_bytes(doc.dump())).time_nanos == 0);
+  for (const auto* bad : {"1000000000", "-1", "0.5", "\"1\""}) {
+    CAPTURE(bad);
+    doc["time_nanos"] = nlohmann::json::parse(bad);
+    CHECK(error_code_of([&] {
+            (void)backup::decode_snapshot(ward::crypto::as_bytes(doc.dump()));
+          }) == ErrorCode::auth);
+  }
   const std::string junk = "{\"schema\":\"ward.backup.snapshot/v1\"}";
   CHECK(error_code_of([&] { (void)backup::decode_snapshot(ward::crypto::as_bytes(junk)); }) ==
         ErrorCode::auth);
   // Fields of the wrong JSON type are malformed snapshots too, not an escaping json exception.
-  for (const std::string wrong_type :
-       {"{\"schema\":0,\"id\":\"a\"}", "[1]",
-        "{\"schema\":\"ward.backup.snapshot/v1\",\"hostname\":7}"}) {
+  for (const std::string wrong_type : {"{\"schema\":0,\"id\":\"a\"}", "[1]",
+                                       "{\"schema\":\"ward.backup.snapshot/v1\",\"hostname\":7}"}) {
     CAPTURE(wrong_type);
     CHECK(error_code_of([&] {
             (void)backup::decode_snapshot(ward::crypto::as_bytes(wrong_type));

@@ -212,6 +212,9 @@ struct SnapshotStats {
 struct Snapshot {
   std::string id;  // 32 hex characters, random
   util::TimePoint time;
+  // The sub-second part of the moment create ran (0 under --time): `time` is whole seconds,
+  // and two runs in one second must still know which came last (the parent, `latest`).
+  std::uint32_t time_nanos = 0;
   std::string source;
   std::string hostname;
   std::string username;
@@ -221,6 +224,11 @@ struct Snapshot {
   std::uint64_t tree_size = 0;
   SnapshotStats stats;
 };
+
+// The order snapshots were taken in: by time, then by the sub-second part.
+inline bool taken_before(const Snapshot& a, const Snapshot& b) {
+  return a.time != b.time ? a.time < b.time : a.time_nanos < b.time_nanos;
+}
 
 // Snapshot plaintext: a JSON document, schema ward.backup.snapshot/v1.
 Bytes encode_snapshot(const Snapshot& snapshot);
