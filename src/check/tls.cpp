@@ -132,6 +132,9 @@ struct Handshake {
   bool not_offered = false;
   bool starttls_failed = false;
   bool timed_out = false;
+  // The answer was not a TLS record at all (OpenSSL's "wrong version number" on the first
+  // record): a server of another protocol.
+  bool not_tls_record = false;
   net::Failure failure = net::Failure::none;
   std::string error;
   std::string version;
@@ -185,6 +188,9 @@ Handshake handshake(const Target& target, SSL_CTX* ctx, bool want_chain) {
   if (rc != 1) {
     const int err = SSL_get_error(ssl.get(), rc);
     const int saved_errno = errno;
+    const auto first = ERR_peek_error();
+    out.not_tls_record =
+        ERR_GET_LIB(first) == ERR_LIB_SSL && ERR_GET_REASON(first) == SSL_R_WRONG_VERSION_NUMBER;
     const auto queue = ssl_errors();
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE ||
         (err == SSL_ERROR_SYSCALL && (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK))) {
@@ -737,12 +743,16 @@ Probe check_tls(const TlsOptions& options) {
   for (const auto& scan : classes) any_class_answer = any_class_answer || !scan.accepted.empty();
 
   if (!main.ok && offered.empty() && !any_class_answer) {
-    // Nothing spoke TLS: a server that never answers, or answers with something else.
+    // Nothing spoke TLS: a server that never answers, or answers with something else. Either
+    // hello can be the one answered: a line-based server (HTTP) replies only once it has seen
+    // a newline, which the random bytes of a ClientHello hold or not.
     const bool timed_out = main.timed_out;
     std::string message = main.error;
-    if (!timed_out && sslv3.kind == RawAnswer::Kind::malformed) {
-      message =
-          "the server at " + target.endpoint.text() + " does not speak TLS (" + sslv3.detail + ")";
+    if (!timed_out && (sslv3.kind == RawAnswer::Kind::malformed || main.not_tls_record)) {
+      message = "the server at " + target.endpoint.text() + " does not speak TLS (" +
+                (sslv3.kind == RawAnswer::Kind::malformed ? sslv3.detail
+                                                          : "its answer is not a TLS record") +
+                ")";
     }
     probe.set_error(timed_out ? "tls.handshake.timeout" : "tls.handshake.failed", message);
     return finish();
