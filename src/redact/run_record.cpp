@@ -24,6 +24,20 @@ std::string compact_time(const std::string& rfc3339) {
   return out;
 }
 
+// Orders runs that started in one second (names sort by time, and times are whole seconds):
+// the nanoseconds of the save when it falls in the start's second, else the second's end, since
+// a run that saved later than its start's second has no successor that started in it.
+std::string within_second(const std::string& started) {
+  const auto moment = util::Clock::now();
+  const auto second = std::chrono::floor<std::chrono::seconds>(moment);
+  long long nanos = 999'999'999;
+  if (util::format_time(second) == started) {
+    nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(moment - second).count();
+  }
+  auto digits = std::to_string(nanos);
+  return std::string(9 - digits.size(), '0') + digits;
+}
+
 template <typename T>
 T value_or(const nlohmann::json& document, const char* key, T fallback) {
   const auto found = document.find(key);
@@ -89,7 +103,8 @@ std::string RunStore::job_prefix(std::string_view job) const {
 std::string RunStore::save(const RunRecord& record) {
   const auto prefix = job_prefix(record.job);
   const auto when = record.started.empty() ? util::format_time(util::now()) : record.started;
-  auto logical = prefix + compact_time(when) + "-" + crypto::hex_encode(crypto::random_bytes(6));
+  auto logical = prefix + compact_time(when) + "." + within_second(when) + "-" +
+                 crypto::hex_encode(crypto::random_bytes(6));
   const auto text = to_json(record).dump();
   const auto sealed =
       m_ns.seal(ObjectType::redact_run, logical,

@@ -6,6 +6,7 @@
 #include "ward/keyring/keyring.hpp"
 #include "ward/redact/run_record.hpp"
 #include "ward/store/file_store.hpp"
+#include "ward/util/duration.hpp"
 
 namespace wr = ward::redact;
 namespace wk = ward::keyring;
@@ -76,4 +77,19 @@ TEST_CASE("redact run records: sealed, listed per job and newest per job, rewrap
   const auto result = ns.rewrap();
   CHECK(result.rewrapped >= 3);
   CHECK(wr::list_runs(ns, {.job = std::nullopt, .latest_only = true}).size() == 2);
+}
+
+// Start times are whole seconds: of runs that started in one second, the one saved last is
+// still the newest (what `redact jobs` shows as last_run), not whichever random suffix sorts
+// last.
+TEST_CASE("redact run records: of runs started in one second the last saved is the newest") {
+  Fixture f;
+  auto& ns = f.keyring->ns("default");
+  wr::RunStore runs(ns);
+  for (std::uint64_t n = 1; n <= 12; ++n) {
+    runs.save(run("same-second", ward::util::format_time(ward::util::now()), n));
+    const auto latest = wr::list_runs(ns, {.job = "same-second", .latest_only = true});
+    REQUIRE(latest.size() == 1);
+    CHECK(latest[0].items == n);
+  }
 }
