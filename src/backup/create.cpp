@@ -616,10 +616,9 @@ CreateResult create_snapshot(Repository& repository, const CreateOptions& option
   if (options.time) {
     snapshot.time = *options.time;
   } else {
-    const auto moment = util::Clock::now();
-    snapshot.time = std::chrono::floor<std::chrono::seconds>(moment);
-    snapshot.time_nanos = static_cast<std::uint32_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(moment - snapshot.time).count());
+    const auto moment = util::precise_now();
+    snapshot.time = moment.second;
+    snapshot.time_nanos = moment.nanos;
   }
   snapshot.hostname = hostname();
   snapshot.username = username();

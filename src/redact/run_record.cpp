@@ -28,12 +28,9 @@ std::string compact_time(const std::string& rfc3339) {
 // the nanoseconds of the save when it falls in the start's second, else the second's end, since
 // a run that saved later than its start's second has no successor that started in it.
 std::string within_second(const std::string& started) {
-  const auto moment = util::Clock::now();
-  const auto second = std::chrono::floor<std::chrono::seconds>(moment);
-  long long nanos = 999'999'999;
-  if (util::format_time(second) == started) {
-    nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(moment - second).count();
-  }
+  const auto moment = util::precise_now();
+  std::uint32_t nanos = 999'999'999;
+  if (util::format_time(moment.second) == started) nanos = moment.nanos;
   auto digits = std::to_string(nanos);
   return std::string(9 - digits.size(), '0') + digits;
 }

@@ -110,6 +110,14 @@ std::string format_duration(std::chrono::seconds d) {
 
 TimePoint now() { return std::chrono::floor<std::chrono::seconds>(Clock::now()); }
 
+PreciseTime precise_now() {
+  const auto moment = Clock::now();
+  const auto second = std::chrono::floor<std::chrono::seconds>(moment);
+  return {second,
+          static_cast<std::uint32_t>(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(moment - second).count())};
+}
+
 std::string format_time(TimePoint t) {
   const std::time_t seconds = static_cast<std::time_t>(t.time_since_epoch().count());
   std::tm tm{};

@@ -113,3 +113,14 @@ TEST_CASE("now is whole seconds of the system clock") {
   REQUIRE(t <= after);
   REQUIRE(wu::parse_time(wu::format_time(t)) == t);
 }
+
+TEST_CASE("precise_now is the current second and the nanoseconds into it") {
+  const auto before = std::chrono::system_clock::now();
+  const auto t = wu::precise_now();
+  const auto after = std::chrono::system_clock::now();
+  REQUIRE(t.nanos < 1'000'000'000U);
+  const auto moment = t.second + std::chrono::nanoseconds(t.nanos);
+  REQUIRE(moment >= before);
+  REQUIRE(moment <= after);
+  for (int i = 0; i < 1000; ++i) REQUIRE(wu::precise_now().nanos < 1'000'000'000U);
+}
