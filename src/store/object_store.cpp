@@ -39,6 +39,17 @@ std::vector<ObjectStore::ListEntry> ObjectStore::list_entries_starting_with(
   return entries;
 }
 
+std::vector<ObjectStore::ListEntry> ObjectStore::list_entries_between(const std::string& stem,
+                                                                      const std::string& after,
+                                                                      const std::string& before,
+                                                                      std::size_t /*expected*/) {
+  auto entries = list_entries_starting_with(stem);
+  std::erase_if(entries, [&](const ListEntry& entry) {
+    return (!after.empty() && entry.name <= after) || (!before.empty() && entry.name >= before);
+  });
+  return entries;
+}
+
 void ObjectStore::remove_batch(const std::vector<std::string>& names) {
   for (const auto& name : names) remove(name);
 }

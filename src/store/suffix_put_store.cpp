@@ -133,13 +133,13 @@ class SuffixPutStore final : public ObjectStore {
     check_logical(name);
     const auto stem = name + k_candidate_separator;
     std::vector<std::string> abandoned;
-    if (winner_in(list_all({stem}), name, &abandoned) != nullptr) return false;
+    if (winner_in(list_all({ListRange{stem, {}, {}}}), name, &abandoned) != nullptr) return false;
     const auto mine = stem + new_suffix(data.size());
     const auto started = SystemClock::now();
     (void)m_inner->put_if_absent(mine, data);
     const auto took = SystemClock::now() - started;
     // The listing outlives the pointer into it that winner_in returns.
-    const auto after = list_all({stem});
+    const auto after = list_all({ListRange{stem, {}, {}}});
     const auto* winner = winner_in(after, name);
     // A write slower than half the grace may already count as abandoned for someone else.
     const bool won =
@@ -150,7 +150,7 @@ class SuffixPutStore final : public ObjectStore {
   }
 
   // The protocol for many objects at once: one listing per directory before and after (see
-  // stems_for), and
+  // spans_for), and
   // the candidates written with the backend's own (parallel) batch. Candidates left partial by
   // killed writers are removed on the way.
   std::vector<bool> put_batch(const std::vector<PutRequest>& requests) override {
@@ -159,7 +159,7 @@ class SuffixPutStore final : public ObjectStore {
       check_logical(request.name);
       names.push_back(request.name);
     }
-    const auto parents = stems_for(names);
+    const auto parents = spans_for(names);
     std::vector<std::string> abandoned;
     auto listed = list_all(parents);
     std::vector<bool> written(requests.size(), false);
@@ -211,11 +211,11 @@ class SuffixPutStore final : public ObjectStore {
     return std::move(read.bytes);
   }
 
-  // One listing per directory the batch reads several objects from (see stems_for), the
+  // One listing per directory the batch reads several objects from (see spans_for), the
   // listings side by side, then the winners read with the backend's own batch.
   std::vector<GetResult> get_batch(const std::vector<std::string>& names) override {
     for (const auto& name : names) check_logical(name);
-    const auto listed = list_all(stems_for(names));
+    const auto listed = list_all(spans_for(names));
     std::vector<std::string> winners;
     std::vector<std::size_t> index;
     std::vector<GetResult> out(names.size());
@@ -237,7 +237,7 @@ class SuffixPutStore final : public ObjectStore {
   // A candidate still being written counts: the name is taken.
   bool contains(const std::string& name) override {
     check_logical(name);
-    return winner_in(list_all({name + k_candidate_separator}), name) != nullptr;
+    return winner_in(list_all({ListRange{name + k_candidate_separator, {}, {}}}), name) != nullptr;
   }
 
   std::vector<std::string> list_starting_with(const std::string& stem) override {
@@ -257,14 +257,13 @@ class SuffixPutStore final : public ObjectStore {
 
   void remove(const std::string& name) override { remove_batch({name}); }
 
+  // Every candidate of every name, abandoned ones too, from the same listings as a batch read.
   void remove_batch(const std::vector<std::string>& names) override {
+    for (const auto& name : names) check_logical(name);
+    const auto listed = list_all(spans_for(names));
     std::vector<std::string> physical;
     for (const auto& name : names) {
-      check_logical(name);
-      for (const auto& candidate : m_inner->list_starting_with(name + k_candidate_separator)) {
-        if (candidate.find('/', name.size() + 1) == std::string::npos)
-          physical.push_back(candidate);
-      }
+      for (const auto* candidate : candidates_in(listed, name)) physical.push_back(candidate->name);
     }
     m_inner->remove_batch(physical);
   }
@@ -284,17 +283,45 @@ class SuffixPutStore final : public ObjectStore {
             "its writer's time is up"};
   }
 
-  // What to list to see every candidate of `names`: a directory several of them share, or a
-  // lone name's own stem (so one name in a large directory does not list it all).
-  static std::vector<std::string> stems_for(const std::vector<std::string>& names) {
-    std::map<std::string, std::size_t> per_parent;
-    for (const auto& name : names) ++per_parent[parent_prefix(name)];
-    std::vector<std::string> stems;
+  // Names starting with `stem` strictly between `after` and `before` (empty: no bound), of
+  // which about `expected` are wanted.
+  struct ListRange {
+    std::string stem;
+    std::string after;
+    std::string before;
+    std::size_t expected = 0;
+    auto operator<=>(const ListRange&) const = default;
+  };
+
+  // What to list to see every candidate of `names`: in a directory several of them share, the
+  // range from the first to the last of them (a batch of neighbours in a directory of
+  // thousands lists its neighbourhood, not the directory); a lone name's own stem.
+  static std::vector<ListRange> spans_for(const std::vector<std::string>& names) {
+    std::map<std::string, std::pair<std::string, std::string>> per_parent;  // first, last
+    std::map<std::string, std::size_t> count;
     for (const auto& name : names) {
       const auto parent = parent_prefix(name);
-      stems.push_back(per_parent[parent] > 1 ? parent : name + k_candidate_separator);
+      auto [it, fresh] = per_parent.try_emplace(parent, name, name);
+      if (!fresh) {
+        it->second.first = std::min(it->second.first, name);
+        it->second.second = std::max(it->second.second, name);
+      }
+      ++count[parent];
     }
-    return stems;
+    std::vector<ListRange> spans;
+    for (const auto& [parent, bounds] : per_parent) {
+      if (count[parent] > 1) {
+        // Candidates `name~…` sort after `name` and before `name` followed by the byte after
+        // the separator.
+        auto before = bounds.second;
+        before.push_back(static_cast<char>(k_candidate_separator + 1));
+        spans.push_back({parent, bounds.first, std::move(before), count[parent]});
+      }
+    }
+    for (const auto& name : names) {
+      if (count[parent_prefix(name)] == 1) spans.push_back({name + k_candidate_separator, {}, {}});
+    }
+    return spans;
   }
 
   // Physical names of a listing without abandoned candidates.
@@ -306,17 +333,21 @@ class SuffixPutStore final : public ObjectStore {
     return names;
   }
 
-  // Everything below each of `stems` (deduplicated), listed side by side.
-  Entries list_all(std::vector<std::string> stems) {
-    std::sort(stems.begin(), stems.end());
-    stems.erase(std::unique(stems.begin(), stems.end()), stems.end());
-    std::vector<std::vector<ListEntry>> listings(stems.size());
-    std::vector<std::optional<Error>> failures(stems.size());
+  // Everything in each of `spans` (deduplicated), listed side by side.
+  Entries list_all(std::vector<ListRange> spans) {
+    std::sort(spans.begin(), spans.end());
+    spans.erase(std::unique(spans.begin(), spans.end()), spans.end());
+    std::vector<std::vector<ListEntry>> listings(spans.size());
+    std::vector<std::optional<Error>> failures(spans.size());
     std::atomic<std::size_t> next{0};
     const auto lister = [&] {
-      for (auto i = next.fetch_add(1); i < stems.size(); i = next.fetch_add(1)) {
+      for (auto i = next.fetch_add(1); i < spans.size(); i = next.fetch_add(1)) {
         try {
-          listings[i] = m_inner->list_entries_starting_with(stems[i]);
+          const auto& span = spans[i];
+          listings[i] = span.after.empty() && span.before.empty()
+                            ? m_inner->list_entries_starting_with(span.stem)
+                            : m_inner->list_entries_between(span.stem, span.after, span.before,
+                                                            span.expected);
         } catch (const Error& e) {
           failures[i] = e;
         }
@@ -324,7 +355,7 @@ class SuffixPutStore final : public ObjectStore {
     };
     {
       std::vector<std::jthread> threads;
-      for (std::size_t t = 1; t < std::min(k_parallel_listings, stems.size()); ++t)
+      for (std::size_t t = 1; t < std::min(k_parallel_listings, spans.size()); ++t)
         threads.emplace_back(lister);
       lister();
     }

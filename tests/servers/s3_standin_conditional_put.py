@@ -120,7 +120,7 @@ class Handler(BaseHTTPRequestHandler):
             if key == "" and query.get("list-type") == "2":
                 prefix = query.get("prefix", "")
                 limit = min(int(query.get("max-keys", "1000")), 1000)
-                after = query.get("continuation-token", "")
+                after = query.get("continuation-token") or query.get("start-after", "")
                 keys = sorted(k for k in objects if k.startswith(prefix) and k > after)
                 page, truncated = keys[:limit], len(keys) > limit
                 body = "<ListBucketResult>" + "".join(

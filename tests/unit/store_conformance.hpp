@@ -41,6 +41,23 @@ inline void check_object_store_conformance(store::ObjectStore& store) {
   REQUIRE(store.list("") == std::vector<std::string>{"a/b/one", "a/c", "b/z", "empty"});
   REQUIRE(store.list("missing/").empty());
 
+  // A range of a listing: strictly between its bounds, an empty bound open.
+  const auto names_between = [&](const std::string& stem, const std::string& after,
+                                 const std::string& before) {
+    std::vector<std::string> names;
+    for (const auto& entry : store.list_entries_between(stem, after, before))
+      names.push_back(entry.name);
+    return names;
+  };
+  for (const auto* name : {"r/1", "r/2", "r/20", "r/3", "r/4"})
+    REQUIRE(store.put_if_absent(name, bytes_of(name)));
+  REQUIRE(names_between("r/", "r/1", "r/4") == std::vector<std::string>{"r/2", "r/20", "r/3"});
+  REQUIRE(names_between("r/", "r/2", "") == std::vector<std::string>{"r/20", "r/3", "r/4"});
+  REQUIRE(names_between("r/", "", "r/20") == std::vector<std::string>{"r/1", "r/2"});
+  REQUIRE(names_between("r/2", "r/1", "r/3") == std::vector<std::string>{"r/2", "r/20"});
+  REQUIRE(names_between("r/", "r/4", "").empty());
+  store.remove_batch({"r/1", "r/2", "r/20", "r/3", "r/4"});
+
   // Batches report, per object, whether it was written.
   const auto written =
       store.put_batch({{"c/1", bytes_of("1")}, {"a/c", bytes_of("clash")}, {"c/2", bytes_of("2")}});

@@ -80,7 +80,88 @@ class OverwritingStoreStandIn final : public ward::store::ObjectStore {
   std::unique_ptr<ward::store::ObjectStore> m_inner;
 };
 
+// A file store that records the listings asked of it.
+class ListingRecorder final : public ward::store::ObjectStore {
+ public:
+  explicit ListingRecorder(std::unique_ptr<ward::store::ObjectStore> inner)
+      : m_inner(std::move(inner)) {}
+  [[nodiscard]] std::string url() const override { return m_inner->url(); }
+  bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) override {
+    return m_inner->put_if_absent(name, data);
+  }
+  std::optional<ward::store::Bytes> get(const std::string& name) override {
+    return m_inner->get(name);
+  }
+  std::vector<std::string> list(const std::string& prefix) override {
+    listings.push_back("list " + prefix);
+    return m_inner->list(prefix);
+  }
+  std::vector<ListEntry> list_entries_starting_with(const std::string& stem) override {
+    listings.push_back("starting with " + stem);
+    return m_inner->list_entries_starting_with(stem);
+  }
+  std::vector<ListEntry> list_entries_between(const std::string& stem, const std::string& after,
+                                              const std::string& before,
+                                              std::size_t expected) override {
+    listings.push_back("in " + stem + " after " + after + " before " + before + " expecting " +
+                       std::to_string(expected));
+    return m_inner->list_entries_between(stem, after, before, expected);
+  }
+  void remove(const std::string& name) override { m_inner->remove(name); }
+  bool create() override { return m_inner->create(); }
+  bool exists() override { return m_inner->exists(); }
+
+  std::vector<std::string> listings;
+
+ private:
+  std::unique_ptr<ward::store::ObjectStore> m_inner;
+};
+
 }  // namespace
+
+TEST_CASE("the suffix protocol lists a batch's neighbourhood, not its whole directory") {
+  TempDir dir;
+  auto recorder = std::make_unique<ListingRecorder>(ward::store::make_file_store(dir.path() / "s"));
+  auto* inner = recorder.get();
+  auto store = ward::store::make_suffix_put_store(std::move(recorder));
+  store->create();
+  std::vector<ward::store::ObjectStore::PutRequest> requests;
+  std::vector<std::string> names;
+  for (int i = 100; i < 200; ++i) names.push_back("d/" + std::to_string(i));
+  for (const auto& name : names) requests.push_back({name, ward::testing::bytes_of(name)});
+  const auto written = store->put_batch(requests);
+  REQUIRE(std::count(written.begin(), written.end(), true) == 100);
+  // A losing candidate a killed writer left beside d/151's winner.
+  REQUIRE(inner->put_if_absent("d/151~99999999999999999999aaaaaaaaaaaa-4",
+                               ward::testing::bytes_of("lost")));
+
+  inner->listings.clear();
+  const auto read = store->get_batch({"d/152", "d/150", "d/151"});
+  const std::string before = std::string("d/152") + static_cast<char>('~' + 1);
+  REQUIRE(inner->listings ==
+          std::vector<std::string>{"in d/ after d/150 before " + before + " expecting 3"});
+  REQUIRE(read[0].bytes == ward::testing::bytes_of("d/152"));
+  REQUIRE(read[1].bytes == ward::testing::bytes_of("d/150"));
+  REQUIRE(read[2].bytes == ward::testing::bytes_of("d/151"));
+  // A lone name lists its own candidates only.
+  inner->listings.clear();
+  REQUIRE(store->get("d/199") == ward::testing::bytes_of("d/199"));
+  REQUIRE(inner->listings == std::vector<std::string>{"starting with d/199~"});
+
+  // Removal finds every candidate of every name through the same ranges.
+  inner->listings.clear();
+  store->remove_batch({"d/151", "d/150"});
+  REQUIRE(inner->listings.size() == 1);
+  REQUIRE(inner->listings.front().starts_with("in d/ after d/150 before d/151"));
+  const auto left = inner->list("d/");
+  REQUIRE(left.size() == 98);
+  for (const auto& name : left) {
+    INFO(name);
+    REQUIRE_FALSE(name.starts_with("d/150~"));
+    REQUIRE_FALSE(name.starts_with("d/151~"));
+  }
+  REQUIRE(store->list("d/").size() == 98);
+}
 
 TEST_CASE("the suffix-and-rule protocol gives put-if-absent on a backend that overwrites") {
   TempDir dir;

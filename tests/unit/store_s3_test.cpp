@@ -127,6 +127,23 @@ TEST_CASE("s3 listings follow continuation tokens past 1,000 keys", "[.s3][s3]")
     REQUIRE(names.front() == "many/100000");
     REQUIRE(names.back() == "many/101233");
     REQUIRE(store->list("").size() == 1234);
+    // A range that starts after a key and spans two pages, and one that stops early.
+    const auto range = store->list_entries_between("many/", "many/100005", "many/101200");
+    REQUIRE(range.size() == 1194);
+    REQUIRE(range.front().name == "many/100006");
+    REQUIRE(range.back().name == "many/101199");
+    const auto head = store->list_entries_between("many/", "", "many/100010");
+    REQUIRE(head.size() == 10);
+    REQUIRE(head.back().name == "many/100009");
+    // A first page sized for the range: smaller than it, or larger, the result is the same.
+    for (const std::size_t expected : {1, 100, 2000}) {
+      INFO(expected);
+      const auto sized =
+          store->list_entries_between("many/", "many/100005", "many/101200", expected);
+      REQUIRE(sized.size() == 1194);
+      REQUIRE(sized.front().name == "many/100006");
+      REQUIRE(sized.back().name == "many/101199");
+    }
     std::vector<std::string> all(names.begin(), names.end());
     store->remove_batch(all);
     REQUIRE(store->list("many/").empty());

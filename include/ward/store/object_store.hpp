@@ -81,6 +81,16 @@ class ObjectStore {
   // list_starting_with() with sizes and times where the backend's listing has them. The
   // default knows names only.
   virtual std::vector<ListEntry> list_entries_starting_with(const std::string& stem);
+  // list_entries_starting_with(stem) without the names up to and including `after` and from
+  // `before` on (an empty bound is none): what a batch of neighbouring names needs from a
+  // directory that holds many more. `expected` is about how many names the range holds (0:
+  // unknown), for backends that page their listings. The default lists the stem and filters;
+  // backends whose listings can start after a given name (S3's start-after) read only the
+  // range.
+  virtual std::vector<ListEntry> list_entries_between(const std::string& stem,
+                                                      const std::string& after,
+                                                      const std::string& before,
+                                                      std::size_t expected = 0);
 
   // Removes the object; removing a missing object is not an error.
   virtual void remove(const std::string& name) = 0;

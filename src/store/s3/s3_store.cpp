@@ -273,6 +273,14 @@ struct Engine {
   std::vector<Easy> idle;
 };
 
+// Full keys strictly between `after` and `before` (an empty bound is none), the first page
+// holding at most `first_page` keys (0: the server's page size).
+struct KeyRange {
+  std::string after;
+  std::string before;
+  std::size_t first_page = 0;
+};
+
 class S3Store final : public ObjectStore {
  public:
   S3Store(std::string url, S3Location location, sigv4::Credentials credentials,
@@ -441,7 +449,19 @@ class S3Store final : public ObjectStore {
   }
 
   std::vector<ListEntry> list_entries_starting_with(const std::string& stem) override {
-    auto entries = list_key_entries(m_location.prefix + stem, 0);
+    return list_entries_between(stem, {}, {}, 0);
+  }
+
+  std::vector<ListEntry> list_entries_between(const std::string& stem, const std::string& after,
+                                              const std::string& before,
+                                              std::size_t expected) override {
+    KeyRange range;
+    if (!after.empty()) range.after = m_location.prefix + after;
+    if (!before.empty()) range.before = m_location.prefix + before;
+    // A first page a little larger than the range: servers (s3rver) take longer the more keys
+    // a page holds, whether or not they fall in the range. Further pages are full.
+    if (!before.empty() && expected > 0) range.first_page = expected + expected / 4 + 16;
+    auto entries = list_key_entries(m_location.prefix + stem, 0, false, range);
     for (auto& entry : entries) entry.name = entry.name.substr(m_location.prefix.size());
     std::sort(entries.begin(), entries.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -634,19 +654,29 @@ class S3Store final : public ObjectStore {
   }
 
   // The same with each key's size and time of last change, from its <Contents> element.
+  // Listings return keys in byte order (UTF-8 binary), as std::string compares them: a range
+  // starts at `after` (start-after) and stops at the first page that reaches `before`.
   std::vector<ListEntry> list_key_entries(const std::string& prefix, std::size_t limit,
-                                          bool skip_internal = false) {
+                                          bool skip_internal = false, const KeyRange& range = {}) {
     std::vector<ListEntry> entries;
     std::string token;
     for (;;) {
       auto call = make_call("GET", "");
       call.query = {{"list-type", "2"}, {"prefix", prefix}};
-      if (limit > 0)
-        call.query.emplace_back("max-keys", std::to_string(std::min<std::size_t>(limit, 1000)));
-      if (!token.empty()) call.query.emplace_back("continuation-token", token);
+      std::size_t page = limit;
+      if (token.empty() && range.first_page > 0)
+        page = page > 0 ? std::min(page, range.first_page) : range.first_page;
+      if (page > 0)
+        call.query.emplace_back("max-keys", std::to_string(std::min<std::size_t>(page, 1000)));
+      if (!token.empty()) {
+        call.query.emplace_back("continuation-token", token);
+      } else if (!range.after.empty()) {
+        call.query.emplace_back("start-after", range.after);
+      }
       run_one(call);
       if (call.status != 200) raise(call, "list the objects of");
       const auto xml = call.text();
+      bool past_range = false;
       constexpr std::string_view open = "<Contents>";
       constexpr std::string_view close = "</Contents>";
       for (auto at = xml.find(open); at != std::string_view::npos; at = xml.find(open, at)) {
@@ -658,6 +688,11 @@ class S3Store final : public ObjectStore {
         if (!key) continue;
         if (skip_internal && key->substr(m_location.prefix.size()).starts_with(k_internal_prefix))
           continue;
+        if (!range.after.empty() && *key <= range.after) continue;
+        if (!range.before.empty() && *key >= range.before) {
+          past_range = true;
+          continue;
+        }
         ListEntry entry{std::move(*key), {}, {}};
         if (const auto size = s3xml::first_text(contents, "Size")) {
           char* stop = nullptr;
@@ -668,7 +703,7 @@ class S3Store final : public ObjectStore {
           entry.modified = parse_iso_time(*when);
         entries.push_back(std::move(entry));
       }
-      if (limit > 0 && entries.size() >= limit) break;
+      if (past_range || (limit > 0 && entries.size() >= limit)) break;
       const auto truncated = s3xml::first_text(xml, "IsTruncated");
       const auto next = s3xml::first_text(xml, "NextContinuationToken");
       if (truncated != "true" || !next || next->empty()) break;
