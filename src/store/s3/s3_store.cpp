@@ -15,6 +15,7 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <random>
@@ -586,12 +587,27 @@ class S3Store final : public ObjectStore {
         part.body = data.subspan(offset, std::min(k_part_size, data.size() - offset));
         parts.push_back(std::move(part));
       }
-      run_all(parts, k_parallel);
+      // The parts' MD5s (to check the server's ETags against) are worked out while the parts
+      // are on their way: this thread mostly waits for the server, and the MD5 of a GiB takes
+      // more than a second.
+      std::vector<std::string> part_md5s(parts.size());
+      std::exception_ptr hash_error;
+      {
+        const std::jthread hasher([&] {
+          try {
+            for (std::size_t i = 0; i < parts.size(); ++i) part_md5s[i] = md5_hex(parts[i].body);
+          } catch (...) {
+            hash_error = std::current_exception();
+          }
+        });
+        run_all(parts, k_parallel);
+      }
+      if (hash_error) std::rethrow_exception(hash_error);
       std::string manifest = "<CompleteMultipartUpload>";
       std::string part_digests;  // the parts' binary MD5s, for a "-N" ETag of the whole
       for (std::size_t i = 0; i < parts.size(); ++i) {
         if (parts[i].status != 200) raise(parts[i], "upload a part of '" + name + "' to");
-        const auto part_md5 = md5_hex(parts[i].body);
+        const auto& part_md5 = part_md5s[i];
         confirm_receipt(parts[i].header("etag"), part_md5,
                         "part " + std::to_string(i + 1) + " of object '" + name + "'");
         const auto raw = crypto::hex_decode(part_md5);
