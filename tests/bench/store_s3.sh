@@ -96,6 +96,13 @@ curl_get_parallel() {
   "${curl_s3[@]}" --parallel --parallel-max 8 -K "$T/get.cfg"
 }
 
+# s3rver (Node.js) serves its first thousand requests 2-3x slower than later ones (its code is
+# still being compiled): whichever tool went first would pay for that. One untimed round of
+# curl puts and gets of the small set warms it up for both.
+RUN=warmup
+curl_put_parallel small >/dev/null
+curl_get_parallel small warmup >/dev/null
+
 echo "s3rver $WARD_S3RVER_VERSION on $S3_ENDPOINT; $RUNS runs each; large object $LARGE_MIB MiB; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for set in small large; do
   measure "ward put $set" ward_put "$set"
