@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "ward/crypto/encoding.hpp"
 #include "ward/crypto/random.hpp"
@@ -290,7 +291,11 @@ class SuffixPutStore final : public ObjectStore {
     std::string after;
     std::string before;
     std::size_t expected = 0;
-    auto operator<=>(const ListRange&) const = default;
+    bool operator==(const ListRange&) const = default;
+    bool operator<(const ListRange& other) const {
+      return std::tie(stem, after, before, expected) <
+             std::tie(other.stem, other.after, other.before, other.expected);
+    }
   };
 
   // What to list to see every candidate of `names`: in a directory several of them share, the
