@@ -50,7 +50,11 @@ fi
 
 # Leaks fail the test that caused them; UBSan prints where. A child that ward execs (cred exec)
 # is not instrumented, so its leaks are not ours: LSan only looks at the instrumented ward.
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
+# allocator_release_to_os_interval_ms=-1: otherwise ASan's allocator reads the clock the first
+# time it maps memory for a size class, and under faketime (report_sections, status, s3_backend,
+# report_html_chromium) that clock_gettime is libfaketime's, whose first call looks up symbols,
+# which allocates, which re-enters the allocator under its own lock: every faketime'd ward hung.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:allocator_release_to_os_interval_ms=-1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer-14}
