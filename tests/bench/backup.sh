@@ -9,6 +9,7 @@
 #   WARD       ward binary (default: build-bench/ward, then build-release/ward, then build/ward)
 #   SIZE_MIB   dataset size (default 1024): 60% SQL-like text, 40% random bytes
 #   KEEP=1     keep the temporary directory
+#   DROP_CACHES=0  keep the page cache before restores (by default, as root, it is dropped)
 # Not part of CTest: figures depend on the machine, its load and its disk.
 set -euo pipefail
 
@@ -80,6 +81,16 @@ PY
 # --- measuring -------------------------------------------------------------------------------
 # measure TOOL STEP CMD...: wall seconds and peak RSS (KiB) of CMD, into $results.
 results="$work/results.tsv"
+# Restores start, as root, with nothing cached: every tool reads its repository from the disk,
+# as a restore after a failure does, and the memory it fills was in use a moment ago. Without
+# that, whichever tool first asks for fresh memory pays for it: on a VM whose host backs a guest
+# page only when it is first touched, one restore spent 40 % of its time in the kernel's copy
+# into new page-cache pages, and the same restore took 0.9 s or 2.4 s depending on what ran
+# before it. Backups read their input from the cache, the same for every tool: dropping it
+# would measure the VM's disk (0.5-1.3 s per GiB from one run to the next) more than the tools.
+drop_caches=0
+if [[ ${DROP_CACHES:-1} == 1 && -w /proc/sys/vm/drop_caches ]]; then drop_caches=1; fi
+drop_page_cache() { if [[ $drop_caches == 1 ]]; then echo 3 >/proc/sys/vm/drop_caches; fi; }
 : >"$results"
 measure() {
   local tool=$1 step=$2 log="$work/time.$1.$2"
@@ -87,6 +98,7 @@ measure() {
   # Every step starts with nothing dirty in the page cache: otherwise the first step pays for
   # writing back the freshly generated data (about 1 GiB) or the previous tool's repository.
   sync
+  if [[ $step == restore ]]; then drop_page_cache; fi
   /usr/bin/time -v -o "$log" "$@" >"$work/out.$tool.$step" 2>&1 || {
     echo "$tool $step failed:" >&2
     tail -20 "$work/out.$tool.$step" >&2
@@ -137,12 +149,13 @@ for tool in ward restic borg; do
 done
 echo "every tool restored day 2 byte-identical" >&2
 
-python3 - "$results" "$SIZE_MIB" <<'PY'
+python3 - "$results" "$SIZE_MIB" "$drop_caches" <<'PY'
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 val = {(t, s): (float(w), int(r)) for t, s, w, r in rows}
 tools = ["ward", "restic", "borg"]
-print(f"dataset: {sys.argv[2]} MiB (60% SQL-like text, 40% random), day 2 ~5% changed")
+print(f"dataset: {sys.argv[2]} MiB (60% SQL-like text, 40% random), day 2 ~5% changed; "
+      + ("page cache dropped before restores" if sys.argv[3] == "1" else "page cache kept"))
 print(f"{'':22}" + "".join(f"{t:>12}" for t in tools) + f"{'ward/restic':>13}{'ward/borg':>11}")
 def line(label, key, fmt, idx, scale=1.0):
     v = [val[(t, key)][idx] * scale for t in tools]
