@@ -1,6 +1,7 @@
 #include "ward/maintenance/migrate.hpp"
 
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <set>
 
@@ -14,6 +15,17 @@ constexpr std::string_view k_config = "config";
 // Objects read, written and checked together: one get_batch and one put_batch (parallel on
 // remote backends) per group.
 constexpr std::size_t k_group = 64;
+// The next group is read while this one is written, as long as this one held less than this:
+// a remote side's round trips then overlap with the other side's work (1,000 small objects
+// from s3rver to a local store read 1,000 objects and wrote 1,000 files one group after the
+// other), and at most this much more is held at once.
+constexpr std::size_t k_prefetch_bytes = 64 * 1024 * 1024;
+
+std::size_t bytes_in(const std::vector<store::ObjectStore::GetResult>& results) {
+  std::size_t total = 0;
+  for (const auto& result : results) total += result.bytes ? result.bytes->size() : 0;
+  return total;
+}
 
 }  // namespace
 
@@ -39,12 +51,22 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
   const std::set<std::string> present(present_list.begin(), present_list.end());
   const bool destination_opened = present.contains(std::string(k_config));
 
-  std::size_t done = 0;
-  for (std::size_t start = 0; start < names.size(); start += k_group) {
-    const std::vector<std::string> group(
+  const auto group_at = [&](std::size_t start) {
+    return std::vector<std::string>(
         names.begin() + static_cast<std::ptrdiff_t>(start),
         names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), start + k_group)));
-    auto sources = source.get_batch(group);
+  };
+  // Only this thread and, between get() and the next launch, none other uses `source`.
+  std::future<std::vector<store::ObjectStore::GetResult>> prefetched;
+  std::size_t done = 0;
+  for (std::size_t start = 0; start < names.size(); start += k_group) {
+    const auto group = group_at(start);
+    auto sources = prefetched.valid() ? prefetched.get() : source.get_batch(group);
+    if (start + k_group < names.size() && bytes_in(sources) < k_prefetch_bytes) {
+      prefetched = std::async(std::launch::async, [&source, next = group_at(start + k_group)] {
+        return source.get_batch(next);
+      });
+    }
     std::vector<std::string> already;
     for (const auto& name : group) {
       if (present.contains(name)) already.push_back(name);
