@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -24,6 +25,8 @@ using Entries = std::map<std::string, ObjectStore::ListEntry>;  // by physical n
 constexpr std::size_t k_parallel_listings = 8;
 // Objects at least this large are put from the caller's bytes instead of a copy in a batch.
 constexpr std::size_t k_copied_put_limit = 8UL * 1024 * 1024;
+// How long what a list() saw stands in for a batch's own listings (see SeenListing).
+constexpr std::chrono::minutes k_listing_reuse{5};
 
 std::string parent_prefix(const std::string& name) {
   const auto slash = name.rfind('/');
@@ -147,6 +150,7 @@ class SuffixPutStore final : public ObjectStore {
         took < write_grace(data.size()) / 2 && winner != nullptr && winner->name == mine;
     if (!won) abandoned.push_back(mine);
     m_inner->remove_batch(abandoned);
+    m_seen.forget({name});
     return won;
   }
 
@@ -162,7 +166,13 @@ class SuffixPutStore final : public ObjectStore {
     }
     const auto parents = spans_for(names);
     std::vector<std::string> abandoned;
-    auto listed = list_all(parents);
+    // The listing before the writes only spares writing a candidate that would lose: names a
+    // recent list() saw absent skip it (the listing after the writes decides either way).
+    std::vector<std::string> unknown;
+    for (const auto& name : names) {
+      if (!m_seen.absent(name)) unknown.push_back(name);
+    }
+    auto listed = unknown.empty() ? Entries{} : list_all(spans_for(unknown));
     std::vector<bool> written(requests.size(), false);
     // Small candidates are copied into one batch for the backend's parallel puts; a large one
     // is put alone from the caller's bytes (the backend uploads it in parts anyway), so a GiB
@@ -189,10 +199,11 @@ class SuffixPutStore final : public ObjectStore {
     }
     const auto took = SystemClock::now() - started;
     listed = list_all(parents);
+    m_seen.forget(names);
     std::vector<std::string> losers;
     for (std::size_t j = 0; j < mine.size(); ++j) {
       const auto& request = requests[index[j]];
-      const auto* winner = winner_in(listed, request.name);
+      const auto* winner = winner_in(listed, request.name, &abandoned);
       // A write slower than half the grace may already count as abandoned for someone else.
       const bool in_time = took < write_grace(request.data.size()) / 2;
       if (in_time && winner != nullptr && winner->name == mine[j]) {
@@ -202,6 +213,8 @@ class SuffixPutStore final : public ObjectStore {
       }
     }
     losers.insert(losers.end(), abandoned.begin(), abandoned.end());
+    std::sort(losers.begin(), losers.end());
+    losers.erase(std::unique(losers.begin(), losers.end()), losers.end());
     m_inner->remove_batch(losers);
     return written;
   }
@@ -213,14 +226,40 @@ class SuffixPutStore final : public ObjectStore {
   }
 
   // One listing per directory the batch reads several objects from (see spans_for), the
-  // listings side by side, then the winners read with the backend's own batch.
+  // listings side by side, then the winners read with the backend's own batch. Names whose
+  // complete winner a recent list() saw are read without a listing; one that has gone since
+  // (removed, perhaps written again) is looked up again.
   std::vector<GetResult> get_batch(const std::vector<std::string>& names) override {
     for (const auto& name : names) check_logical(name);
-    const auto listed = list_all(spans_for(names));
+    std::vector<GetResult> out(names.size());
     std::vector<std::string> winners;
     std::vector<std::size_t> index;
-    std::vector<GetResult> out(names.size());
+    std::vector<std::size_t> unknown;
     for (std::size_t i = 0; i < names.size(); ++i) {
+      if (auto winner = m_seen.complete_winner(names[i])) {
+        winners.push_back(std::move(*winner));
+        index.push_back(i);
+      } else {
+        unknown.push_back(i);
+      }
+    }
+    auto read = m_inner->get_batch(winners);
+    for (std::size_t j = 0; j < read.size(); ++j) {
+      if (!read[j].bytes && !read[j].error) {
+        unknown.push_back(index[j]);
+        continue;
+      }
+      out[index[j]] = std::move(read[j]);
+    }
+    if (unknown.empty()) return out;
+    std::sort(unknown.begin(), unknown.end());
+    std::vector<std::string> unknown_names;
+    for (const auto i : unknown) unknown_names.push_back(names[i]);
+    m_seen.forget(unknown_names);
+    const auto listed = list_all(spans_for(unknown_names));
+    winners.clear();
+    index.clear();
+    for (const auto i : unknown) {
       const auto* winner = winner_in(listed, names[i]);
       if (winner == nullptr) continue;
       if (state_of(*winner) == CandidateState::in_progress) {
@@ -230,7 +269,7 @@ class SuffixPutStore final : public ObjectStore {
       winners.push_back(winner->name);
       index.push_back(i);
     }
-    auto read = m_inner->get_batch(winners);
+    read = m_inner->get_batch(winners);
     for (std::size_t j = 0; j < read.size(); ++j) out[index[j]] = std::move(read[j]);
     return out;
   }
@@ -250,9 +289,11 @@ class SuffixPutStore final : public ObjectStore {
   }
 
   std::vector<std::string> list(const std::string& prefix) override {
+    auto entries = m_inner->list_entries_starting_with(prefix);
     std::set<std::string> logical;
-    for (const auto& name : visible(m_inner->list_entries_starting_with(prefix)))
+    for (const auto& name : visible(entries))
       logical.insert(name.substr(0, name.rfind(k_candidate_separator)));
+    m_seen.remember(prefix, std::move(entries));
     return {logical.begin(), logical.end()};
   }
 
@@ -267,9 +308,69 @@ class SuffixPutStore final : public ObjectStore {
       for (const auto* candidate : candidates_in(listed, name)) physical.push_back(candidate->name);
     }
     m_inner->remove_batch(physical);
+    m_seen.forget(names);
   }
 
  private:
+  // What the last list() saw below its prefix, for a few minutes: a migration lists a whole
+  // store and then reads (or writes) it batch by batch, and on s3rver each batch's range
+  // listing cost about as much as reading its 64 objects. Only conclusions that a later change
+  // cannot make wrong are drawn from it: a complete winner is read directly (one that has gone
+  // since reads as missing, and the name is looked up again), and a name seen absent skips the
+  // listing before a write (the listing after it decides). Candidates written since with a
+  // smaller suffix would need a writer whose clock is behind, which the protocol rules out
+  // anyway. Names this store writes or removes are forgotten.
+  class SeenListing {
+   public:
+    void remember(const std::string& prefix, std::vector<ListEntry> listed) {
+      Entries entries;
+      for (auto& entry : listed) {
+        auto key = entry.name;
+        entries.insert_or_assign(std::move(key), std::move(entry));
+      }
+      const std::lock_guard lock(m_mutex);
+      m_prefix = prefix;
+      m_entries = std::move(entries);
+      m_forgotten.clear();
+      m_at = SystemClock::now();
+      m_valid = true;
+    }
+    // The physical name of `name`'s winner, when the listing saw one complete.
+    std::optional<std::string> complete_winner(const std::string& name) {
+      const std::lock_guard lock(m_mutex);
+      if (!covers(name)) return std::nullopt;
+      const auto* winner = winner_in(m_entries, name);
+      if (winner == nullptr || state_of(*winner) != CandidateState::complete) return std::nullopt;
+      return winner->name;
+    }
+    // Whether the listing saw no candidate of `name` at all.
+    bool absent(const std::string& name) {
+      const std::lock_guard lock(m_mutex);
+      return covers(name) && candidates_in(m_entries, name).empty() && !m_forgotten.contains(name);
+    }
+    void forget(const std::vector<std::string>& names) {
+      const std::lock_guard lock(m_mutex);
+      if (!m_valid) return;
+      for (const auto& name : names) {
+        for (const auto* candidate : candidates_in(m_entries, name)) {
+          m_entries.erase(std::string(candidate->name));
+        }
+        m_forgotten.insert(name);
+      }
+    }
+
+   private:
+    [[nodiscard]] bool covers(const std::string& name) const {
+      return m_valid && name.starts_with(m_prefix) && SystemClock::now() - m_at < k_listing_reuse;
+    }
+    std::mutex m_mutex;
+    bool m_valid = false;
+    std::string m_prefix;
+    Entries m_entries;
+    std::set<std::string> m_forgotten;  // names whose absence the listing no longer proves
+    SystemClock::time_point m_at;
+  };
+
   static void check_logical(const std::string& name) {
     validate_object_name(name);
     if (name.find(k_candidate_separator) != std::string::npos) {
@@ -378,6 +479,7 @@ class SuffixPutStore final : public ObjectStore {
   }
 
   std::unique_ptr<ObjectStore> m_inner;
+  SeenListing m_seen;
 };
 
 }  // namespace

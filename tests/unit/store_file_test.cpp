@@ -163,6 +163,64 @@ TEST_CASE("the suffix protocol lists a batch's neighbourhood, not its whole dire
   REQUIRE(store->list("d/").size() == 98);
 }
 
+TEST_CASE("the suffix protocol reads and writes what a recent list() saw without listing again") {
+  TempDir dir;
+  auto recorder = std::make_unique<ListingRecorder>(ward::store::make_file_store(dir.path() / "s"));
+  auto* inner = recorder.get();
+  auto store = ward::store::make_suffix_put_store(std::move(recorder));
+  // Another process writing the same store.
+  auto other = ward::store::make_suffix_put_store(ward::store::make_file_store(dir.path() / "s"));
+  store->create();
+  std::vector<ward::store::ObjectStore::PutRequest> requests;
+  for (int i = 0; i < 10; ++i) {
+    const auto name = "d/" + std::to_string(i);
+    requests.push_back({name, ward::testing::bytes_of(name)});
+  }
+  REQUIRE(std::count_if(requests.begin(), requests.end(), [&](const auto& r) {
+            return other->put_if_absent(r.name, r.data);
+          }) == 10);
+  REQUIRE(store->list("").size() == 10);
+
+  // Read straight from the listing: no listing of its own.
+  inner->listings.clear();
+  auto read = store->get_batch({"d/3", "d/4", "d/5"});
+  REQUIRE(inner->listings.empty());
+  REQUIRE(read[0].bytes == ward::testing::bytes_of("d/3"));
+  REQUIRE(read[2].bytes == ward::testing::bytes_of("d/5"));
+
+  // Changed since the listing by the other process: removed, and removed and written again.
+  other->remove("d/3");
+  other->remove("d/4");
+  REQUIRE(other->put_if_absent("d/4", ward::testing::bytes_of("new d/4")));
+  inner->listings.clear();
+  read = store->get_batch({"d/3", "d/4", "d/5"});
+  REQUIRE(inner->listings.size() == 1);  // the two that had gone, looked up again
+  REQUIRE_FALSE(read[0].bytes);
+  REQUIRE_FALSE(read[0].error);
+  REQUIRE(read[1].bytes == ward::testing::bytes_of("new d/4"));
+  REQUIRE(read[2].bytes == ward::testing::bytes_of("d/5"));
+
+  // A batch of names the listing saw absent skips the listing before its writes, not the one
+  // after; a name another process wrote since the listing stays that process's.
+  REQUIRE(other->put_if_absent("d/20", ward::testing::bytes_of("theirs")));
+  inner->listings.clear();
+  const auto written = store->put_batch({{"d/20", ward::testing::bytes_of("mine")},
+                                         {"d/21", ward::testing::bytes_of("d/21")},
+                                         {"d/5", ward::testing::bytes_of("again")}});
+  REQUIRE(written == std::vector<bool>{false, true, false});
+  REQUIRE(inner->listings.size() == 2);  // d/5 before (the listing saw it), all three after
+  REQUIRE(store->get("d/20") == ward::testing::bytes_of("theirs"));
+  REQUIRE(store->get("d/5") == ward::testing::bytes_of("d/5"));
+  REQUIRE(other->get("d/21") == ward::testing::bytes_of("d/21"));
+  // No losing candidate is left behind: one candidate for each of d/0-9 but d/3, d/20, d/21.
+  REQUIRE(inner->list("d/").size() == 11);
+
+  // Names this store has written are not taken from the listing any more.
+  inner->listings.clear();
+  REQUIRE(store->get("d/21") == ward::testing::bytes_of("d/21"));
+  REQUIRE(inner->listings.size() == 1);
+}
+
 TEST_CASE("the suffix-and-rule protocol gives put-if-absent on a backend that overwrites") {
   TempDir dir;
   auto store = ward::store::make_suffix_put_store(
