@@ -19,7 +19,7 @@ constexpr std::size_t k_group = 64;
 // a remote side's round trips then overlap with the other side's work (1,000 small objects
 // from s3rver to a local store read 1,000 objects and wrote 1,000 files one group after the
 // other), and at most this much more is held at once.
-constexpr std::size_t k_prefetch_bytes = 64 * 1024 * 1024;
+constexpr std::size_t k_prefetch_bytes = std::size_t{64} * 1024 * 1024;
 
 std::size_t bytes_in(const std::vector<store::ObjectStore::GetResult>& results) {
   std::size_t total = 0;

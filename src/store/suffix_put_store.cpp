@@ -254,6 +254,7 @@ class SuffixPutStore final : public ObjectStore {
     if (unknown.empty()) return out;
     std::sort(unknown.begin(), unknown.end());
     std::vector<std::string> unknown_names;
+    unknown_names.reserve(unknown.size());
     for (const auto i : unknown) unknown_names.push_back(names[i]);
     m_seen.forget(unknown_names);
     const auto listed = list_all(spans_for(unknown_names));
