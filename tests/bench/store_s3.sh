@@ -98,10 +98,15 @@ curl_get_parallel() {
 
 # s3rver (Node.js) serves its first thousand requests 2-3x slower than later ones (its code is
 # still being compiled): whichever tool went first would pay for that. One untimed round of
-# curl puts and gets of the small set warms it up for both.
+# puts and gets of the small set by each tool warms it up for both (ward's also warms the
+# listings, which curl's transfers never ask for: without it ward's first timed put paid
+# for them, and in alternating runs each later put was faster than the one before).
 RUN=warmup
 curl_put_parallel small >/dev/null
 curl_get_parallel small warmup >/dev/null
+RUN=warmup
+ward_put small >/dev/null 2>&1
+ward_get warmup >/dev/null 2>&1
 
 echo "s3rver $WARD_S3RVER_VERSION on $S3_ENDPOINT; $RUNS runs each; large object $LARGE_MIB MiB; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for set in small large; do
