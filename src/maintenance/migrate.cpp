@@ -70,6 +70,7 @@ MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& dest
   // itself where it proves what it stored (a local file; an S3 server's ETag), by reading it
   // back otherwise, and always where another writer's object was found in its place.
   const auto write_batch = [&] {
+    if (batch.empty()) return;
     const auto written = destination.put_batch(batch);
     std::vector<std::string> check_names;
     std::vector<std::size_t> check_index;
