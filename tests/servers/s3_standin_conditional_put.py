@@ -8,6 +8,10 @@ carrying `If-None-Match: *` over an existing key with 412 Precondition Failed, a
 It checks the access key id in the Authorization header (not the signature: the signer is
 checked against AWS's published examples by the unit tests).
 
+Listings whose prefix starts with `ignores-start-after/` ignore the `start-after` parameter, as
+some S3-compatible servers do, so the unit tests can show that ward's range listings stay
+correct there too.
+
 Usage: s3_standin_conditional_put.py PORT BUCKET ACCESS_KEY_ID
 """
 import hashlib
@@ -120,7 +124,8 @@ class Handler(BaseHTTPRequestHandler):
             if key == "" and query.get("list-type") == "2":
                 prefix = query.get("prefix", "")
                 limit = min(int(query.get("max-keys", "1000")), 1000)
-                after = query.get("continuation-token") or query.get("start-after", "")
+                start_after = "" if prefix.startswith("ignores-start-after/") else query.get("start-after", "")
+                after = query.get("continuation-token") or start_after
                 keys = sorted(k for k in objects if k.startswith(prefix) and k > after)
                 page, truncated = keys[:limit], len(keys) > limit
                 body = "<ListBucketResult>" + "".join(

@@ -86,9 +86,10 @@ std::string env_or_fail(const char* name) {
   return value;
 }
 
-std::string fresh_url(const std::string& endpoint) {
-  return "s3://ward-test/unit-" + ward::crypto::hex_encode(ward::crypto::random_bytes(6)) +
-         "?endpoint=" + endpoint + "&region=us-east-1";
+std::string fresh_url(const std::string& endpoint, const std::string& base = "") {
+  return "s3://ward-test/" + base + "unit-" +
+         ward::crypto::hex_encode(ward::crypto::random_bytes(6)) + "?endpoint=" + endpoint +
+         "&region=us-east-1";
 }
 
 }  // namespace
@@ -113,9 +114,13 @@ TEST_CASE("s3 store on a server that honours If-None-Match is atomic", "[.s3][s3
 }
 
 TEST_CASE("s3 listings follow continuation tokens past 1,000 keys", "[.s3][s3]") {
-  for (const auto* variable : {"WARD_TEST_S3_ENDPOINT", "WARD_TEST_S3_STANDIN_ENDPOINT"}) {
-    INFO(variable);
-    auto store = ward::store::make_s3_store(fresh_url(env_or_fail(variable)), {});
+  // s3rver, the stand-in, and the stand-in where it ignores start-after (as some servers do):
+  // ranges then come from filtering what the listing returns.
+  const auto standin = env_or_fail("WARD_TEST_S3_STANDIN_ENDPOINT");
+  for (const auto& url : {fresh_url(env_or_fail("WARD_TEST_S3_ENDPOINT")), fresh_url(standin),
+                          fresh_url(standin, "ignores-start-after/")}) {
+    INFO(url);
+    auto store = ward::store::make_s3_store(url, {});
     std::vector<ward::store::ObjectStore::PutRequest> batch;
     for (int i = 0; i < 1234; ++i) {
       batch.push_back({"many/" + std::to_string(100000 + i), ward::testing::bytes_of("v")});
