@@ -244,8 +244,12 @@ RestoreResult restore_snapshot(Repository& repository, const RestoreOptions& opt
       stop = true;
     }
   };
+  // One worker per core and two more: a worker waits for its pack to come off the disk and for
+  // its writes, and meanwhile another decodes. On 2 cores, restoring 1 GiB from a repository
+  // not in the page cache took 0.97-1.07 s with 2 workers, 0.80-0.91 s with 4; each worker
+  // holds about 30 MiB (a pack and a chunk's buffers).
   const unsigned threads =
-      options.threads > 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+      options.threads > 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency()) + 2;
   std::vector<std::thread> workers;
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back(work);
   work();

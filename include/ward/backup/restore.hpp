@@ -13,7 +13,7 @@ struct RestoreOptions {
   std::string target;                  // directory to restore into (created if missing)
   std::vector<std::string> includes;   // restore only these paths (and what is below them)
   bool overwrite = false;              // replace existing files instead of refusing
-  unsigned threads = 0;                // 0: one per core
+  unsigned threads = 0;                // 0: one per core, and two more
   util::Progress* progress = nullptr;  // advanced as chunks are written; totals set up front
 };
 
