@@ -36,9 +36,11 @@ stage fuzz tests/fuzz/run.sh --build-dir build-sanitize --time "${WARD_FUZZ_SECO
 # The rest of the sanitizer build in the same build-sanitize/ (the core is already compiled),
 # then every test but "fuzz: short" under ASan + UBSan + LSan, race and crash tests bounded.
 stage sanitizers scripts/sanitize.sh --ci
-# ward under valgrind memcheck in one CLI integration test (about 30x ward's run time: the
-# default four-test subset of scripts/valgrind.sh takes longer than a CI run can spare).
-stage valgrind scripts/valgrind.sh "${WARD_CI_VALGRIND_TESTS:-maintenance}"
+# ward under valgrind memcheck in two CLI integration tests (about 30x ward's run time: the
+# default four-test subset of scripts/valgrind.sh takes longer than a CI run can spare):
+# maintenance (about 30 s), and backup (about 200 s), whose pipeline and restore workers share
+# buffers between threads.
+stage valgrind scripts/valgrind.sh "${WARD_CI_VALGRIND_TESTS:-maintenance backup}"
 # The lint gate: clang-tidy and cppcheck warnings not in scripts/lint-baseline/ fail. clang-tidy
 # checks only the translation units changed since the commit its baseline records (or that
 # include a changed file, by build/'s dependency records); cppcheck checks everything.
