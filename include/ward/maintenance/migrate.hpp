@@ -22,12 +22,13 @@ struct MigrateResult {
 using MigrateProgress = std::function<void(std::size_t, std::size_t)>;
 
 // Copies every object of the store at `source` to `destination`, ciphertext as it is (no
-// unlock needed), and reads each copy back to compare its digest. Idempotent and resumable:
-// objects already at the destination with the same bytes are skipped; an object that is there
-// with other bytes is a conflict (Error conflict, nothing overwritten); a copy torn by a killed
-// earlier run (it fails the destination backend's integrity check) is replaced. The `config`
-// goes last: until it is copied the destination is not a store, so an interrupted migration
-// never leaves something that opens as a complete store.
+// unlock needed), and checks each copy against the source's digest (through the destination's
+// own proof where it gives one, confirms_writes(); by reading it back otherwise). Idempotent and
+// resumable: objects already at the destination with the same bytes are skipped; an object that is
+// there with other bytes is a conflict (Error conflict, nothing overwritten); a copy torn by a
+// killed earlier run (it fails the destination backend's integrity check) is replaced. The `config`
+// goes last, alone: until it is copied the destination is not a store, so an interrupted
+// migration never leaves something that opens as a complete store.
 MigrateResult migrate_store(store::ObjectStore& source, store::ObjectStore& destination,
                             const MigrateProgress& progress);
 
