@@ -40,7 +40,8 @@ stage sanitizers scripts/sanitize.sh --ci
 # default four-test subset of scripts/valgrind.sh takes longer than a CI run can spare):
 # maintenance (about 30 s), and backup (about 200 s), whose pipeline and restore workers share
 # buffers between threads.
-stage valgrind scripts/valgrind.sh "${WARD_CI_VALGRIND_TESTS:-maintenance backup}"
+read -ra valgrind_tests <<<"${WARD_CI_VALGRIND_TESTS:-maintenance backup}"
+stage valgrind scripts/valgrind.sh "${valgrind_tests[@]}"
 # The lint gate: clang-tidy and cppcheck warnings not in scripts/lint-baseline/ fail. clang-tidy
 # checks only the translation units changed since the commit its baseline records (or that
 # include a changed file, by build/'s dependency records); cppcheck checks everything.

@@ -250,9 +250,15 @@ defer "kill $! 2>/dev/null"
 for _ in $(seq 100); do [[ -s $T/full.port ]] && break; sleep 0.05; done
 check_error tls.connect.timeout "127.0.0.1:$(cat "$T/full.port")"
 
-# A real server of another protocol: HTTP answers a ClientHello with an error page.
+# A real server of another protocol: HTTP answers a ClientHello with an error page. Python's
+# http.server listens with a backlog of 5: under load (the sanitizer stage) its accepting
+# thread fell behind ward's parallel probes, the kernel dropped their SYNs, and a connect took
+# longer than --timeout 1s. The same server with a deeper backlog.
 http_port=$(free_port)
-python3 -m http.server --bind 127.0.0.1 "$http_port" >"$T/http.log" 2>&1 &
+python3 -c 'import http.server as h, sys
+h.ThreadingHTTPServer.request_queue_size = 128
+h.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), h.SimpleHTTPRequestHandler).serve_forever()' \
+  "$http_port" >"$T/http.log" 2>&1 &
 defer "kill $! 2>/dev/null"
 wait_port "$http_port" || fail "python http.server did not start"
 check_error tls.handshake.failed "127.0.0.1:$http_port"
