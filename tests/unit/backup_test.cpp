@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <span>
+#include <string>
 
 #include "test_support.hpp"
 #include "ward/backup/chunker.hpp"
@@ -75,6 +77,55 @@ TEST_CASE("a one-byte insertion in a large file changes one or two chunks, not t
   CHECK(before.size() > 16);
   CHECK(changed >= 1);
   CHECK(changed <= 2);
+}
+
+namespace {
+
+// The chunker's definition, one byte at a time, to check the four-lane scan against.
+std::size_t reference_cut(const backup::Chunker& chunker, std::span<const std::uint8_t> data) {
+  const auto& params = chunker.params();
+  if (data.size() <= params.min_size) return data.size();
+  const std::size_t normal = std::min(params.avg_size, data.size());
+  const std::size_t limit = std::min(params.max_size, data.size());
+  std::uint64_t fp = 0;
+  for (std::size_t i = params.min_size; i < limit; ++i) {
+    fp = (fp << 1) + chunker.gear()[data[i]];
+    const auto mask = i < normal ? chunker.mask_before_average() : chunker.mask_after_average();
+    if ((fp & mask) == 0) return i + 1;
+  }
+  return limit;
+}
+
+}  // namespace
+
+TEST_CASE("the four-lane scan cuts exactly where a byte-by-byte scan does") {
+  // Text-like data: few distinct bytes, long repeats, so fingerprints repeat too.
+  backup::Bytes text;
+  std::mt19937 rng(7);
+  while (text.size() < (12 << 20)) {
+    const std::string row = "INSERT INTO t VALUES (" + std::to_string(rng() % 5000) + ", 'x');\n";
+    text.insert(text.end(), row.begin(), row.end());
+  }
+  const backup::Bytes zeros(6 << 20, 0);
+  const auto random = noise(24 << 20, 11);
+  for (const auto& params :
+       {backup::ChunkerParams{}, backup::ChunkerParams{16 * 1024, 128 * 1024, 512 * 1024},
+        backup::ChunkerParams{1024, 4096, 65536}}) {
+    const backup::Chunker chunker(k_seed, params);
+    std::size_t cuts = 0;
+    for (const backup::Bytes* data : std::array<const backup::Bytes*, 3>{&random, &text, &zeros}) {
+      std::size_t start = 0;
+      while (start < data->size()) {
+        const std::span<const std::uint8_t> rest(data->data() + start, data->size() - start);
+        const auto cut = chunker.next_cut(rest);
+        INFO("min " << params.min_size << ", at " << start);
+        REQUIRE(cut == reference_cut(chunker, rest));
+        start += cut;
+        ++cuts;
+      }
+    }
+    CHECK(cuts > 20);
+  }
 }
 
 TEST_CASE("the chunker seed changes the boundaries") {

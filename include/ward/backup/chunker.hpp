@@ -28,6 +28,11 @@ class Chunker {
   [[nodiscard]] std::size_t next_cut(std::span<const std::uint8_t> data) const;
 
   [[nodiscard]] const ChunkerParams& params() const { return m_params; }
+  // The fingerprint after byte i is sum(gear[data[j]] << (i - j)) over the bytes j since the
+  // minimum size; a cut follows the first byte whose fingerprint has the mask's bits clear.
+  [[nodiscard]] const std::array<std::uint64_t, 256>& gear() const { return m_gear; }
+  [[nodiscard]] std::uint64_t mask_before_average() const { return m_mask_small; }
+  [[nodiscard]] std::uint64_t mask_after_average() const { return m_mask_large; }
 
  private:
   ChunkerParams m_params;
