@@ -25,8 +25,6 @@ using Entries = std::map<std::string, ObjectStore::ListEntry>;  // by physical n
 constexpr std::size_t k_parallel_listings = 8;
 // Objects at least this large are put from the caller's bytes instead of a copy in a batch.
 constexpr std::size_t k_copied_put_limit = 8UL * 1024 * 1024;
-// How long what a list() saw stands in for a batch's own listings (see SeenListing).
-constexpr std::chrono::minutes k_listing_reuse{5};
 
 std::string parent_prefix(const std::string& name) {
   const auto slash = name.rfind('/');
@@ -121,7 +119,8 @@ const ObjectStore::ListEntry* winner_in(const Entries& entries, const std::strin
 
 class SuffixPutStore final : public ObjectStore {
  public:
-  explicit SuffixPutStore(std::unique_ptr<ObjectStore> inner) : m_inner(std::move(inner)) {}
+  SuffixPutStore(std::unique_ptr<ObjectStore> inner, SystemClock::duration listing_reuse)
+      : m_inner(std::move(inner)), m_seen(listing_reuse) {}
 
   [[nodiscard]] std::string url() const override { return m_inner->url(); }
   [[nodiscard]] bool atomic_put_if_absent() const override { return false; }
@@ -323,6 +322,7 @@ class SuffixPutStore final : public ObjectStore {
   // anyway. Names this store writes or removes are forgotten.
   class SeenListing {
    public:
+    explicit SeenListing(SystemClock::duration reuse) : m_reuse(reuse) {}
     void remember(const std::string& prefix, std::vector<ListEntry> listed) {
       Entries entries;
       for (auto& entry : listed) {
@@ -362,8 +362,9 @@ class SuffixPutStore final : public ObjectStore {
 
    private:
     [[nodiscard]] bool covers(const std::string& name) const {
-      return m_valid && name.starts_with(m_prefix) && SystemClock::now() - m_at < k_listing_reuse;
+      return m_valid && name.starts_with(m_prefix) && SystemClock::now() - m_at < m_reuse;
     }
+    SystemClock::duration m_reuse;
     std::mutex m_mutex;
     bool m_valid = false;
     std::string m_prefix;
@@ -485,8 +486,9 @@ class SuffixPutStore final : public ObjectStore {
 
 }  // namespace
 
-std::unique_ptr<ObjectStore> make_suffix_put_store(std::unique_ptr<ObjectStore> inner) {
-  return std::make_unique<SuffixPutStore>(std::move(inner));
+std::unique_ptr<ObjectStore> make_suffix_put_store(std::unique_ptr<ObjectStore> inner,
+                                                   std::chrono::milliseconds listing_reuse) {
+  return std::make_unique<SuffixPutStore>(std::move(inner), listing_reuse);
 }
 
 }  // namespace ward::store

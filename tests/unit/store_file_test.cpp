@@ -247,6 +247,27 @@ TEST_CASE("the suffix protocol reads and writes what a recent list() saw without
   REQUIRE(read[1].bytes == ward::testing::bytes_of("d/5"));
 }
 
+TEST_CASE("the suffix protocol lists again once what list() saw is too old") {
+  TempDir dir;
+  auto recorder = std::make_unique<ListingRecorder>(ward::store::make_file_store(dir.path() / "s"));
+  auto* inner = recorder.get();
+  // A reuse time of zero: every listing is already too old when the next batch comes.
+  auto store =
+      ward::store::make_suffix_put_store(std::move(recorder), std::chrono::milliseconds(0));
+  store->create();
+  REQUIRE(store->put_if_absent("d/1", ward::testing::bytes_of("one")));
+  REQUIRE(store->put_if_absent("d/2", ward::testing::bytes_of("two")));
+  REQUIRE(store->list("").size() == 2);
+  inner->listings.clear();
+  const auto read = store->get_batch({"d/1", "d/2"});
+  REQUIRE(inner->listings.size() == 1);
+  REQUIRE(read[0].bytes == ward::testing::bytes_of("one"));
+  REQUIRE(read[1].bytes == ward::testing::bytes_of("two"));
+  inner->listings.clear();
+  REQUIRE(store->put_batch({{"d/3", ward::testing::bytes_of("three")}}) == std::vector<bool>{true});
+  REQUIRE(inner->listings.size() == 2);  // before the write and after it
+}
+
 TEST_CASE("the suffix-and-rule protocol gives put-if-absent on a backend that overwrites") {
   TempDir dir;
   auto store = ward::store::make_suffix_put_store(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "ward/store/object_store.hpp"
@@ -18,7 +19,12 @@ namespace ward::store {
 // withdraws, so the two never both win. The rule relies on writers' clocks ordering their writes:
 // two writers whose clocks disagree by more than a write-and-list round trip can both believe they
 // won; ward init records the mode in `config` so `ward store info` says which guarantee holds.
-std::unique_ptr<ObjectStore> make_suffix_put_store(std::unique_ptr<ObjectStore> inner);
+//
+// For `listing_reuse` after a list(), batches take what that listing settled instead of
+// listing again (a migration lists a whole store, then reads or writes it batch by batch).
+std::unique_ptr<ObjectStore> make_suffix_put_store(
+    std::unique_ptr<ObjectStore> inner,
+    std::chrono::milliseconds listing_reuse = std::chrono::minutes(5));
 
 // The character that separates a logical name from its candidate suffix; logical object names
 // never contain it.
