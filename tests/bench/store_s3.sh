@@ -8,7 +8,9 @@
 # reads (one listing per directory, 16 GETs in flight), batch puts (8 in flight), each upload
 # checked against the ETag the server answers instead of being read back; on s3rver (which
 # ignores If-None-Match) puts go through the suffix protocol (a listing before and after each
-# batch). The local side is a file store (each object synced). curl runs in
+# batch). The large object goes up twice: as a multipart upload (the default above 64 MiB), and
+# in one PUT (`multipart_threshold=5GiB`), as curl sends it. The local side is a file store
+# (each object synced). curl runs in
 # two ways: one process per object (a shell loop), and one process for all objects with
 # --parallel (8 at a time, connections reused). Each figure is the median of RUNS runs.
 #
@@ -79,6 +81,8 @@ measure() {  # measure LABEL CMD...: median wall seconds over RUNS, each run in 
 
 # ward: put = migrate file -> s3, get = migrate s3 -> file (each from a store put there first).
 ward_put() { "$ward" store migrate "file://$T/$1" "$(s3_url "w-$RUN")"; }
+# The large object again, in one PUT (multipart_threshold above its size), as curl sends it.
+ward_put_single() { "$ward" store migrate "file://$T/$1" "$(s3_url "w1-$RUN")&multipart_threshold=5GiB"; }
 ward_get() { rm -rf "$T/back-$RUN"; "$ward" store migrate "$(s3_url "w-$1")" "file://$T/back-$RUN"; }
 # curl, one process per object.
 curl_put_loop() { local f; for f in "$T/$1"/blobs/*; do "${curl_s3[@]}" -T "$f" "$base/c-$RUN/${f##*/}"; done; }
@@ -113,6 +117,7 @@ for set in small large; do
   measure "ward put $set" ward_put "$set"
   ward_src=$RUN
   measure "ward get $set" ward_get "$ward_src"
+  [[ $set == large ]] && measure "ward put $set (one PUT)" ward_put_single "$set"
   if [[ ${CURL_LOOP:-1} == 1 || $set == large ]]; then
     measure "curl put $set (loop)" curl_put_loop "$set"
     loop_src=$RUN
@@ -139,4 +144,9 @@ for set in small large; do
     printf '%-8s %-6s %10s %14s %14s %12s %12s\n' "$set" "$op" "${w}s" "${l:+${l}s}" "${p:+${p}s}" "$rl" "$rp"
   done
 done
+w=${result["ward put large (one PUT)"]}
+l=${result["curl put large (loop)"]}
+printf '%-8s %-6s %10s %14s %14s %12s %12s\n' large "put 1" "${w}s" "${l}s" "" \
+  "$(python3 -c "print(f'{$w / $l:.2f}')")" -
+echo "(put 1: the large object with multipart_threshold=5GiB, in one PUT as curl sends it)"
 echo "(ratios below 1: ward faster; load average: $(cut -d' ' -f1-3 /proc/loadavg))"

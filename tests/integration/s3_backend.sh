@@ -45,6 +45,31 @@ expect_exit 0 "$WARD" --store "$vhost" --key-file "$T/vhost.key" store verify
 [[ -n $(find "$S3_DATA/$S3_BUCKET/vhost/creds" -name '*._S3rver_object') ]] ||
   fail "the virtual-hosted store's objects are not in bucket $S3_BUCKET"
 
+# --- multipart_threshold and part_size in the URL -----------------------------------------------
+# A credential of 12 fields of 1 MB (one object of about 11.6 MiB): one PUT by default (threshold
+# 64 MiB), three 5 MiB parts when asked; s3rver's log names every part it stores. Both copies
+# verify and give the credential back.
+head -c 760000 /dev/urandom | base64 -w0 >"$T/mp-field.txt"
+mp_fields=()
+for i in $(seq 12); do mp_fields+=(--field-file "f$i=$T/mp-field.txt"); done
+expect_exit 0 "$WARD" --store "file://$T/mp-src" init --key-file "$T/mp.key"
+expect_exit 0 "$WARD" --store "file://$T/mp-src" --key-file "$T/mp.key" \
+  cred add mp --type generic --generate "${mp_fields[@]}"
+expect_exit 0 "$WARD" --key-file "$T/mp.key" store migrate "file://$T/mp-src" "$(s3_url mp-default)"
+expect_exit 0 "$WARD" --key-file "$T/mp.key" store migrate "file://$T/mp-src" \
+  "$(s3_url mp-parts)&multipart_threshold=5MiB&part_size=5MiB"
+parts=$(grep -c 'mp-parts/creds/[^ ]*partNumber=' "$T/s3rver/s3rver.log" || true)
+[[ $parts == 3 ]] || fail "expected 3 parts of 5 MiB for the 11.6 MiB object, s3rver stored $parts"
+! grep -q 'mp-default/[^ ]*uploads' "$T/s3rver/s3rver.log" ||
+  fail "an object under the default threshold went up as a multipart upload"
+for prefix in mp-default mp-parts; do
+  expect_exit 0 "$WARD" --store "$(s3_url "$prefix")" --key-file "$T/mp.key" store verify
+  expect_exit 0 "$WARD" --store "$(s3_url "$prefix")" --key-file "$T/mp.key" cred get mp --field f12
+  [[ $OUT == "$(cat "$T/mp-field.txt")" ]] || fail "$prefix: the credential did not come back intact"
+done
+expect_exit 2 "$WARD" --store "$(s3_url mp-parts)&part_size=1MiB" store info
+assert_contains "$ERR" "part_size must be a size from 5MiB to 5GiB"
+
 export WARD_STORE
 WARD_STORE=$(s3_url fallback)
 expect_exit 0 "$WARD" cred add db --type generic --secret-stdin < <(printf 'S3-Secret-%s-x#9Kq' "$RANDOM")

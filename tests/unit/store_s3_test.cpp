@@ -38,6 +38,13 @@ TEST_CASE("s3 URLs name bucket, prefix, endpoint, region and addressing") {
 
   CHECK(ward::store::parse_s3_url("s3://b?endpoint=http://[::1]:9000").host == "[::1]");
   CHECK(ward::store::parse_s3_url("s3://b?endpoint=http://localhost:9000").loopback);
+
+  CHECK(aws.multipart_threshold == 64UL << 20);
+  CHECK(aws.part_size == 16UL << 20);
+  const auto tuned = ward::store::parse_s3_url("s3://b?multipart_threshold=1GiB&part_size=5242880");
+  CHECK(tuned.multipart_threshold == 1UL << 30);
+  CHECK(tuned.part_size == 5UL << 20);
+  CHECK(ward::store::parse_s3_url("s3://b?part_size=32M").part_size == 32UL << 20);
 }
 
 TEST_CASE("s3 URLs that are malformed or unsafe are usage errors") {
@@ -45,7 +52,10 @@ TEST_CASE("s3 URLs that are malformed or unsafe are usage errors") {
        {"s3://", "s3:///prefix", "s3://b?endpoint=ftp://x", "s3://b?endpoint=127.0.0.1:9000",
         "s3://b?endpoint=http://10.0.0.1:9000", "s3://b?endpoint=http://example.com",
         "s3://b?colour=blue", "s3://b?addressing=sideways", "s3://b/../x",
-        "s3://b?endpoint=https://h/path", "s3://b?endpoint=https://h:99999", "s3://b c"}) {
+        "s3://b?endpoint=https://h/path", "s3://b?endpoint=https://h:99999", "s3://b c",
+        "s3://b?part_size=4MiB", "s3://b?multipart_threshold=6GiB",
+        "s3://b?part_size=", "s3://b?part_size=16MB", "s3://b?multipart_threshold=-64MiB",
+        "s3://b?part_size=99999999999999MiB", "s3://b?part_size=999999999999GiB"}) {
     INFO(url);
     CHECK(error_code_of([&] { (void)ward::store::parse_s3_url(url); }) == ErrorCode::usage);
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,10 @@ struct S3Location {
   std::string region = "us-east-1";
   bool path_style = true;  // false: virtual-hosted (bucket.host)
   bool loopback = false;
+  // Objects larger than this go up as multipart uploads, in parts of part_size, several at
+  // once (`multipart_threshold=` and `part_size=` in the URL; S3 allows 5 MiB to 5 GiB).
+  std::size_t multipart_threshold = std::size_t{64} << 20;
+  std::size_t part_size = std::size_t{16} << 20;
 };
 
 // Parses and checks an s3:// URL; throws Error(usage) when it is malformed, names an unknown

@@ -16,6 +16,7 @@
 #include <ctime>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <random>
@@ -36,9 +37,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Objects above this size go up as a multipart upload, in parts of k_part_size, several at once.
-constexpr std::size_t k_multipart_threshold = 64UL * 1024 * 1024;
-constexpr std::size_t k_part_size = 16UL * 1024 * 1024;
 // Requests in flight at once for batches and multipart parts.
 constexpr std::size_t k_parallel = 8;
 // GETs in flight at once for batch reads of small objects: each costs the server little, so
@@ -114,6 +112,28 @@ std::string md5_hex(std::span<const std::uint8_t> data) {
     fail(ErrorCode::internal, "OpenSSL could not compute an MD5 digest");
   }
   return crypto::hex_encode(std::span<const std::uint8_t>(digest.data(), length));
+}
+
+// The MD5s of `bodies` (to check the server's ETags against), worked out on a second thread
+// while `transfer` sends them from this one: this thread mostly waits for the server, and the
+// MD5 of a GiB takes more than a second.
+template <typename Transfer>
+std::vector<std::string> md5s_during(const std::vector<std::span<const std::uint8_t>>& bodies,
+                                     Transfer&& transfer) {
+  std::vector<std::string> md5s(bodies.size());
+  std::exception_ptr hash_error;
+  {
+    const std::jthread hasher([&] {
+      try {
+        for (std::size_t i = 0; i < bodies.size(); ++i) md5s[i] = md5_hex(bodies[i]);
+      } catch (...) {
+        hash_error = std::current_exception();
+      }
+    });
+    std::forward<Transfer>(transfer)();
+  }
+  if (hash_error) std::rethrow_exception(hash_error);
+  return md5s;
 }
 
 // An ETag without its quotes, lowercased.
@@ -342,10 +362,16 @@ class S3Store final : public ObjectStore {
 
   bool put_if_absent(const std::string& name, std::span<const std::uint8_t> data) override {
     validate_object_name(name);
-    if (data.size() > k_multipart_threshold) return multipart_put(name, data);
+    if (data.size() > m_location.multipart_threshold) return multipart_put(name, data);
     auto call = put_call(name, data);
-    run_one(call);
-    return put_outcome(call, name, data);
+    // A large object's MD5 is worked out while it is on its way; a small one's costs nothing.
+    constexpr std::size_t k_hash_during_transfer = std::size_t{1} << 20;
+    if (data.size() < k_hash_during_transfer) {
+      run_one(call);
+      return put_outcome(call, name, md5_hex(data), data);
+    }
+    const auto md5 = md5s_during({data}, [&] { run_one(call); });
+    return put_outcome(call, name, md5.front(), data);
   }
 
   std::vector<bool> put_batch(const std::vector<PutRequest>& requests) override {
@@ -355,17 +381,17 @@ class S3Store final : public ObjectStore {
     calls.reserve(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
       validate_object_name(requests[i].name);
-      if (requests[i].data.size() > k_multipart_threshold) continue;
+      if (requests[i].data.size() > m_location.multipart_threshold) continue;
       calls.push_back(put_call(requests[i].name, requests[i].data));
       small.push_back(i);
     }
     run_all(calls, k_parallel);
     for (std::size_t j = 0; j < calls.size(); ++j) {
       const auto& request = requests[small[j]];
-      written[small[j]] = put_outcome(calls[j], request.name, request.data);
+      written[small[j]] = put_outcome(calls[j], request.name, md5_hex(request.data), request.data);
     }
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      if (requests[i].data.size() > k_multipart_threshold)
+      if (requests[i].data.size() > m_location.multipart_threshold)
         written[i] = multipart_put(requests[i].name, requests[i].data);
     }
     return written;
@@ -532,9 +558,10 @@ class S3Store final : public ObjectStore {
 
   // Whether a PUT wrote the object. A 412 after a retry may be our own first attempt, which
   // reached the server before its answer was lost: the object then holds exactly our bytes.
-  bool put_outcome(const Call& call, const std::string& name, std::span<const std::uint8_t> data) {
+  bool put_outcome(const Call& call, const std::string& name, const std::string& md5,
+                   std::span<const std::uint8_t> data) {
     if (call.status == 200) {
-      confirm_receipt(call.header("etag"), md5_hex(data), "object '" + name + "'");
+      confirm_receipt(call.header("etag"), md5, "object '" + name + "'");
       return true;
     }
     if (call.status == 412 && m_atomic) {
@@ -581,28 +608,16 @@ class S3Store final : public ObjectStore {
     try {
       std::vector<Call> parts;
       for (std::size_t offset = 0, number = 1; offset < data.size();
-           offset += k_part_size, ++number) {
+           offset += m_location.part_size, ++number) {
         auto part = make_call("PUT", key);
         part.query = {{"partNumber", std::to_string(number)}, {"uploadId", *upload_id}};
-        part.body = data.subspan(offset, std::min(k_part_size, data.size() - offset));
+        part.body = data.subspan(offset, std::min(m_location.part_size, data.size() - offset));
         parts.push_back(std::move(part));
       }
-      // The parts' MD5s (to check the server's ETags against) are worked out while the parts
-      // are on their way: this thread mostly waits for the server, and the MD5 of a GiB takes
-      // more than a second.
-      std::vector<std::string> part_md5s(parts.size());
-      std::exception_ptr hash_error;
-      {
-        const std::jthread hasher([&] {
-          try {
-            for (std::size_t i = 0; i < parts.size(); ++i) part_md5s[i] = md5_hex(parts[i].body);
-          } catch (...) {
-            hash_error = std::current_exception();
-          }
-        });
-        run_all(parts, k_parallel);
-      }
-      if (hash_error) std::rethrow_exception(hash_error);
+      std::vector<std::span<const std::uint8_t>> bodies;
+      bodies.reserve(parts.size());
+      for (const auto& part : parts) bodies.push_back(part.body);
+      const auto part_md5s = md5s_during(bodies, [&] { run_all(parts, k_parallel); });
       std::string manifest = "<CompleteMultipartUpload>";
       std::string part_digests;  // the parts' binary MD5s, for a "-N" ETag of the whole
       for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -1006,6 +1021,28 @@ sigv4::Credentials credentials_from_environment(const std::string& url) {
   return credentials;
 }
 
+// "16MiB", "5GiB", "8388608": bytes, with an optional binary unit (K, M, G, KiB, MiB, GiB).
+std::optional<std::size_t> parse_byte_size(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])) != 0)
+    ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  std::size_t value = std::stoull(std::string(text.substr(0, digits)));
+  const auto unit = lowercase(std::string(text.substr(digits)));
+  int shift = 0;
+  if (unit == "k" || unit == "kib") {
+    shift = 10;
+  } else if (unit == "m" || unit == "mib") {
+    shift = 20;
+  } else if (unit == "g" || unit == "gib") {
+    shift = 30;
+  } else if (!unit.empty()) {
+    return std::nullopt;
+  }
+  if (value > (std::numeric_limits<std::size_t>::max() >> shift)) return std::nullopt;
+  return value << shift;
+}
+
 }  // namespace
 
 S3Location parse_s3_url(const std::string& url) {
@@ -1059,8 +1096,17 @@ S3Location parse_s3_url(const std::string& url) {
     } else if (name == "addressing") {
       if (value != "path" && value != "virtual") bad("addressing must be 'path' or 'virtual'");
       addressing = value;
+    } else if (name == "multipart_threshold" || name == "part_size") {
+      // S3's limits: parts of 5 MiB to 5 GiB, and no single PUT over 5 GiB.
+      constexpr std::size_t smallest = std::size_t{5} << 20;
+      constexpr std::size_t largest = std::size_t{5} << 30;
+      const auto size = parse_byte_size(value);
+      if (!size || *size < smallest || *size > largest)
+        bad(std::string(name) + " must be a size from 5MiB to 5GiB (e.g. 64MiB)");
+      (name == "part_size" ? location.part_size : location.multipart_threshold) = *size;
     } else if (!name.empty()) {
-      bad("unknown parameter '" + std::string(name) + "' (known: endpoint, region, addressing)");
+      bad("unknown parameter '" + std::string(name) +
+          "' (known: endpoint, region, addressing, multipart_threshold, part_size)");
     }
   }
   if (endpoint.empty()) {
