@@ -41,6 +41,37 @@ Digest sha256(std::span<const std::uint8_t> data) {
   return out;
 }
 
+void Sha256Stream::ContextDeleter::operator()(EVP_MD_CTX* ctx) const noexcept {
+  EVP_MD_CTX_free(ctx);
+}
+
+Sha256Stream::Sha256Stream() : m_ctx(EVP_MD_CTX_new()) {
+  if (!m_ctx) fail(ErrorCode::internal, "SHA-256 failed");
+  reset();
+}
+
+void Sha256Stream::reset() {
+  if (EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1) {
+    fail(ErrorCode::internal, "SHA-256 failed");
+  }
+}
+
+void Sha256Stream::update(std::span<const std::uint8_t> data) {
+  if (!data.empty() && EVP_DigestUpdate(m_ctx.get(), data.data(), data.size()) != 1) {
+    fail(ErrorCode::internal, "SHA-256 failed");
+  }
+}
+
+Digest Sha256Stream::finish() {
+  Digest out{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(m_ctx.get(), out.data(), &len) != 1 || len != out.size()) {
+    fail(ErrorCode::internal, "SHA-256 failed");
+  }
+  reset();
+  return out;
+}
+
 Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
   if (key.size() > static_cast<std::size_t>(INT_MAX)) {
     fail(ErrorCode::internal, "HMAC-SHA256: key too large");

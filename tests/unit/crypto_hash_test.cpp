@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,22 @@ TEST_CASE("SHA-256 of abc") {
   // Empty input, same standard's well-known digest.
   REQUIRE(wc::hex_encode(wc::sha256({})) ==
           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_CASE("SHA-256 in pieces is the SHA-256 of the whole, and starts over after finish") {
+  std::vector<std::uint8_t> data;
+  for (int i = 0; i < 100000; ++i) data.push_back(static_cast<std::uint8_t>(i * 7 + (i >> 9)));
+  wc::Sha256Stream stream;
+  for (std::size_t at = 0, piece = 1; at < data.size(); at += piece, piece = piece * 3 + 1) {
+    stream.update(std::span(data).subspan(at, std::min(piece, data.size() - at)));
+  }
+  REQUIRE(stream.finish() == wc::sha256(data));
+  stream.update(wc::as_bytes("abc"));
+  REQUIRE(wc::hex_encode(stream.finish()) ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  stream.update(wc::as_bytes("discarded"));
+  stream.reset();
+  REQUIRE(stream.finish() == wc::sha256({}));
 }
 
 // RFC 4231, section 4.
