@@ -173,7 +173,7 @@ assert_contains "$ERR" "failed authentication"
 rm -rf "$STORE" && cp -a "$T/store-good" "$STORE"
 # A tampered index object: verify 1, restore 4.
 index=$(store_object_files "$STORE/backups" | grep -E '/backups/[^/]+/index/' | head -1)
-printf '\x00' | dd of="$index" bs=1 seek=100 conv=notrunc status=none
+flip_bit "$index" 100
 store_objects_rewritten "$index"
 expect_exit 1 "$WARD" backup verify
 expect_exit 4 "$WARD" backup restore "$ID1" --to "$T/r8"

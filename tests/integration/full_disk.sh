@@ -61,7 +61,7 @@ dd if=/dev/zero of="$mnt/filler" bs=4k 2>/dev/null || true
 expect_exit 6 "$WARD" cred rotate kept --generate
 entry=$(find "$XDG_STATE_HOME/ward/spool" -path '*/events/*' -type f | head -1)
 [[ -n $entry ]] || fail "no spooled event after the second failure"
-printf '\x01' | dd of="$entry" bs=1 seek=20 conv=notrunc 2>/dev/null
+flip_bit "$entry" 20
 rm -f "$mnt/filler"
 expect_exit 1 "$WARD" audit verify
 assert_contains "$OUT" "fails authentication"

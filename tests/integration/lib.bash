@@ -161,6 +161,21 @@ store_object_files() {
   fi
 }
 
+# flip_bit FILE OFFSET: tamper with FILE in place by flipping the low bit of the byte at OFFSET
+# (or of its last byte, if shorter). Writing a fixed byte instead would leave the file as it was
+# whenever the byte already had that value: one run in 256 of encrypted data.
+flip_bit() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+path, offset = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, "rb").read())
+if not data:
+    sys.exit(f"flip_bit: {path} is empty")
+data[min(offset, len(data) - 1)] ^= 0x01
+open(path, "r+b").write(bytes(data))
+PY
+}
+
 # store_objects_rewritten FILE...: after a test changed object files in place (to tamper
 # with them), make the server hold them as if a writer had uploaded those bytes. On s3 that
 # is what someone with write access to the bucket would do: s3rver's MD5 and the digest ward

@@ -231,7 +231,7 @@ expect_exit 2 "$WARD" audit export --format csv
 # --- a tampered event: the report says so -----------------------------------------------------
 victim=$WARD_TEST_STORE_DIR/audit/000000000003
 [[ -f $victim ]] || fail "expected a single audit event object at $victim"
-printf '\x55' | dd of="$victim" bs=1 seek=40 conv=notrunc status=none
+flip_bit "$victim" 40
 expect_exit 0 "$WARD" audit report --format json
 assert_eq "$(jq -r .audit.verified <<<"$OUT")" "false"
 assert_contains "$(jq -r '.audit.problems | join(" ")' <<<"$OUT")" "3"
