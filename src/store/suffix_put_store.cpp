@@ -124,6 +124,9 @@ class SuffixPutStore final : public ObjectStore {
 
   [[nodiscard]] std::string url() const override { return m_inner->url(); }
   [[nodiscard]] bool atomic_put_if_absent() const override { return false; }
+  [[nodiscard]] unsigned useful_parallel_puts() const override {
+    return m_inner->useful_parallel_puts();
+  }
   [[nodiscard]] std::vector<std::string> warnings() const override { return m_inner->warnings(); }
   bool create() override { return m_inner->create(); }
   std::size_t remove_stale_temporaries(std::chrono::seconds older_than) override {

@@ -105,6 +105,11 @@ class ObjectStore {
   // The keyring uses the suffix-and-rule fallback of DESIGN.md where it is not.
   [[nodiscard]] virtual bool atomic_put_if_absent() const { return true; }
 
+  // How many large puts at once keep this backend busy: a remote one hides its round trips
+  // behind several; a local disk takes one large write at a time about as fast, and every
+  // write in flight holds a buffer of its own.
+  [[nodiscard]] virtual unsigned useful_parallel_puts() const { return 3; }
+
   // Things the user should know about how this store is reached (say, plain http:// to a
   // loopback endpoint). The core never prints: commands log these.
   [[nodiscard]] virtual std::vector<std::string> warnings() const { return {}; }

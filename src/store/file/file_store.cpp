@@ -101,6 +101,7 @@ class FileStore final : public ObjectStore {
 
   // The bytes went to a local file that was synced before it was renamed into place.
   [[nodiscard]] bool confirms_writes() const override { return true; }
+  [[nodiscard]] unsigned useful_parallel_puts() const override { return 1; }
 
   bool contains(const std::string& name) override {
     validate_object_name(name);
