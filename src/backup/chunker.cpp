@@ -41,9 +41,10 @@ std::size_t scan_one_lane(const Gear& gear, const std::uint8_t* p, std::size_t o
 }
 
 // The first byte in [from, to) whose fingerprint matches `mask`. One scan is a chain of
-// dependent shift-adds (two cycles a byte); four lanes over neighbouring blocks run four
-// independent chains. A match in any lane sends the round to the one-lane scan, block by block
-// in order, so the first match wins; matches are rare enough that this costs nothing.
+// dependent shift-adds, each waiting for the last; four lanes over neighbouring blocks run four
+// independent chains (1 GiB: 0.21 s instead of 0.25 s; two loads a byte bound both). A match in any
+// lane sends the round to the one-lane scan, block by block in order, so the first match wins;
+// matches are rare enough that this costs nothing.
 std::size_t scan(const Gear& gear, const std::uint8_t* p, std::size_t origin, std::size_t from,
                  std::size_t to, std::uint64_t mask) {
   constexpr std::size_t k_block = std::size_t{8} * 1024;

@@ -30,6 +30,7 @@ class Sha256Stream {
   };
   std::unique_ptr<evp_md_ctx_st, ContextDeleter> m_ctx;
 };
+
 Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> data);
 // HKDF-SHA256 (RFC 5869): derives one-purpose keys from one secret.
 SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
